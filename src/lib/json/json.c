@@ -27,12 +27,68 @@ static void pos_of(const char *text, const char *at, struct mtv_json_pos *pos)
     pos->ch = *at;
 }
 
+/*
+ * First '#' or '/' outside a string before `limit`: a comment, which cJSON
+ * reports one character late. NULL when there is none.
+ */
+static const char *find_comment(const char *text, const char *limit)
+{
+    bool in_str = false;
+
+    for (const char *p = text; p < limit; p++) {
+        if (in_str) {
+            if (*p == '\\' && p + 1 < limit) {
+                p++;
+            } else if (*p == '"') {
+                in_str = false;
+            }
+        } else if (*p == '"') {
+            in_str = true;
+        } else if (*p == '#' || *p == '/') {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* True when the text ends inside a string or an open array/object. */
+static bool truncated(const char *text, size_t len)
+{
+    bool in_str = false;
+    long depth = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_str) {
+            if (c == '\\' && i + 1 < len) {
+                i++;
+            } else if (c == '"') {
+                in_str = false;
+            }
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return in_str || depth > 0;
+}
+
 static int parse_fail(const char *text, size_t len, const char *at,
                       struct mtv_json_pos *pos, struct mtv_error *err)
 {
     struct mtv_json_pos p;
+    const char *comment;
 
     if (at == NULL || at < text || at > text + len) {
+        at = text + len;
+    }
+    comment = find_comment(text, at < text + len ? at + 1 : at);
+    if (comment != NULL) {
+        at = comment;
+    } else if (truncated(text, len)) {
         at = text + len;
     }
     pos_of(text, at, &p);

@@ -73,6 +73,30 @@ static bool is_value_end(char c)
     return c == '\0' || c == '\r' || c == '\n' || c == '"' || c == '\'';
 }
 
+/*
+ * End of a header value: the line end, or a double quote that closes an
+ * enclosing JSON string. A quote right after '=' opens a quoted cookie value
+ * and the next one closes it.
+ */
+static size_t header_value_end(const char *p, size_t j)
+{
+    bool quoted = false;
+
+    for (; p[j] != '\0' && p[j] != '\r' && p[j] != '\n'; j++) {
+        if (p[j] != '"') {
+            continue;
+        }
+        if (quoted) {
+            quoted = false;
+        } else if (j > 0 && p[j - 1] == '=') {
+            quoted = true;
+        } else {
+            break;
+        }
+    }
+    return j;
+}
+
 /* "Authorization: x", "Cookie: x", "Set-Cookie: x": value to end of line. */
 static size_t rule_header(const char *p, struct mtv_buf *out)
 {
@@ -90,9 +114,7 @@ static size_t rule_header(const char *p, struct mtv_buf *out)
         if (is_value_end(p[j])) {
             return 0;
         }
-        while (!is_value_end(p[j])) {
-            j++;
-        }
+        j = header_value_end(p, j);
         mtv_buf_append(out, p, n);
         mtv_buf_puts(out, " ***");
         return j;
