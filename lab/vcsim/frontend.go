@@ -46,6 +46,7 @@ type frontend struct {
 	mux  *http.ServeMux
 	user string
 	gs   *guestSim
+	pcf  *pcFanout // nil when the Registry layout is not the expected one
 }
 
 func newFrontend(svc *simulator.Service, user, pass, hostPort string, gs *guestSim) *frontend {
@@ -56,7 +57,15 @@ func newFrontend(svc *simulator.Service, user, pass, hostPort string, gs *guestS
 	svc.ServeMux.HandleFunc("/folder/", svc.ServeDatastore)
 	svc.ServeMux.HandleFunc("/about", svc.About)
 	simulator.Map.SessionManager().ServiceHostName = hostPort
-	return &frontend{svc: svc, mux: svc.ServeMux, user: user, gs: gs}
+	f := &frontend{svc: svc, mux: svc.ServeMux, user: user, gs: gs}
+	pcf, err := newPCFanout()
+	if err != nil {
+		log.Printf("warning: PropertyCollector fan-out disabled: %v", err)
+	} else {
+		f.pcf = pcf
+		simulator.Map.AddHandler(pcf)
+	}
+	return f
 }
 
 // Methods callable without a session.
@@ -130,6 +139,16 @@ func (f *frontend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		snapVM = snap.Vm
 	}
 
+	if (name == "WaitForUpdatesEx" || name == "WaitForUpdates") && f.pcf != nil && this == f.pcf.pcRef && initialWait(body) {
+		// vcsim registers the session's collector now (see pcfanout.go): serialize and adopt it.
+		f.pcf.registerMu.Lock()
+		defer f.pcf.registerMu.Unlock()
+		if c, err := r.Cookie(soap.SessionCookieName); err == nil {
+			cookie := c.Value
+			post = func([]byte) { f.pcf.adopt(cookie) }
+		}
+	}
+
 	r.Body = ioutil.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	rec := &recorder{header: w.Header()}
@@ -169,10 +188,14 @@ func (f *frontend) sessionActive(r *http.Request) bool {
 	if err != nil || c.Value == "" {
 		return false
 	}
+	return f.cookieActive(c.Value)
+}
+
+func (f *frontend) cookieActive(cookie string) bool {
 	ctx := &simulator.Context{Map: simulator.Map}
 	res := simulator.Map.SessionManager().SessionIsActive(ctx, &types.SessionIsActive{
 		This:      simulator.Map.SessionManager().Reference(),
-		SessionID: c.Value,
+		SessionID: cookie,
 		UserName:  f.user,
 	})
 	b, ok := res.(*methods.SessionIsActiveBody)
@@ -231,6 +254,22 @@ func peekMethod(body []byte) (string, types.ManagedObjectReference) {
 			}
 		}
 	}
+}
+
+// initialWait reports whether a WaitForUpdates(Ex) request has an empty version (the call on
+// which vcsim registers the collector for change notifications).
+func initialWait(body []byte) bool {
+	m, err := simulator.UnmarshalBody(typeFunc, body)
+	if err != nil {
+		return false
+	}
+	switch req := m.Body.(type) {
+	case *types.WaitForUpdatesEx:
+		return req.Version == ""
+	case *types.WaitForUpdates:
+		return req.Version == ""
+	}
+	return false
 }
 
 // typeFunc resolves vim25 type names, also namespaced ones ("ns1:TraversalSpec"), like vcsim.
@@ -509,10 +548,46 @@ func (f *frontend) reconfigHooks(body []byte) ([]byte, func([]byte)) {
 			if vm.Config != nil {
 				normalizeExtraConfig(vm, cte, specHasCtk)
 				fixGuestFullName(vm)
+				notifyReconfig(vm, &req.Spec)
 			}
 		})
 	}
 	return body, post
+}
+
+// notifyReconfig publishes the properties ReconfigVM_Task changed: vcsim assigns most config
+// fields directly, so PropertyCollector filters would never hear about them.
+func notifyReconfig(vm *simulator.VirtualMachine, spec *types.VirtualMachineConfigSpec) {
+	var changes []types.PropertyChange
+	add := func(name string, val interface{}) {
+		changes = append(changes, types.PropertyChange{Name: name, Val: val})
+	}
+	if spec.Name != "" {
+		add("name", vm.Name)
+		add("config.name", vm.Config.Name)
+		add("summary.config.name", vm.Summary.Config.Name)
+	}
+	if spec.Annotation != "" {
+		add("config.annotation", vm.Config.Annotation)
+	}
+	if spec.NumCPUs != 0 {
+		add("config.hardware.numCPU", vm.Config.Hardware.NumCPU)
+		add("summary.config.numCpu", vm.Summary.Config.NumCpu)
+	}
+	if spec.NumCoresPerSocket != 0 {
+		add("config.hardware.numCoresPerSocket", vm.Config.Hardware.NumCoresPerSocket)
+	}
+	if spec.MemoryMB != 0 {
+		add("config.hardware.memoryMB", vm.Config.Hardware.MemoryMB)
+		add("summary.config.memorySizeMB", vm.Summary.Config.MemorySizeMB)
+	}
+	if spec.GuestId != "" {
+		add("config.guestId", vm.Config.GuestId)
+		add("summary.config.guestId", vm.Summary.Config.GuestId)
+	}
+	if len(changes) != 0 {
+		simulator.Map.Update(vm, changes)
+	}
 }
 
 func hasCtkKey(opts []types.BaseOptionValue) bool {

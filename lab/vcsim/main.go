@@ -203,6 +203,10 @@ func main() {
 		ErrorLog:          log.New(os.Stderr, progName+": http: ", 0),
 	}
 
+	if handler.pcf != nil {
+		go handler.pcf.pruneLoop(handler.cookieActive, gs.done)
+	}
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ServeTLS(ln, "", "") }()
 
