@@ -47,7 +47,14 @@
  *             Redirects are never followed by default either; the flag is
  *             kept for clarity at call sites.
  *   body_max: cap for the response body; 0 = the client's default (64 MiB)
+ *   on_data:  streaming (watch): when set and the status is 2xx, body bytes
+ *             are passed to on_data as they arrive instead of being kept in
+ *             resp->body (non-2xx bodies are still collected). Returning
+ *             non-zero stops the transfer: perform then returns 0 with
+ *             resp->stopped set.
  */
+typedef int (*mtv_http_data_fn)(const char *p, size_t n, void *payload);
+
 struct mtv_http_request {
     const char *method;
     const char *url;
@@ -58,9 +65,12 @@ struct mtv_http_request {
     struct mtv_deadline deadline;
     bool no_redirect;
     size_t body_max;
+    mtv_http_data_fn on_data;
+    void *on_data_payload;
 };
 
-#define MTV_HTTP_REQUEST_INIT {NULL, NULL, NULL, NULL, 0, 0, {0}, false, 0}
+#define MTV_HTTP_REQUEST_INIT                                                 \
+    {NULL, NULL, NULL, NULL, 0, 0, {0}, false, 0, NULL, NULL}
 
 /* --------------------------------------------------------------- response */
 
@@ -87,12 +97,14 @@ enum mtv_http_fail {
  *   body:    the body, captured for every status, capped (MTV_EPROTO when
  *            the cap is exceeded)
  *   fail:    enum mtv_http_fail, set on transport failure
+ *   stopped: the request's on_data callback stopped the transfer
  */
 struct mtv_http_response {
     int status;
     struct mtv_strv headers;
     struct mtv_buf body;
     int fail;
+    bool stopped;
 };
 
 /* Initialise an empty response (body cap `max_body`, 0 = 64 MiB). */

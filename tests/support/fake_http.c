@@ -36,6 +36,12 @@ static struct fake_expect *expects;
 static size_t nexpects;
 static size_t next_expect;
 static struct mtv_buf stream_sent = MTV_BUF_INIT;
+static size_t chunk_size;
+
+void fake_http_set_chunk_size(size_t n)
+{
+    chunk_size = n;
+}
 
 /* ------------------------------------------------------------- queueing */
 
@@ -109,6 +115,18 @@ void fake_http_will_upgrade(int status, const char *headers,
     r->body[n] = '\0';
     r->body_len = n;
     r->upgrade = true;
+    will_return(fake_http_perform, r);
+}
+
+void fake_http_will_stream_then_fail(int status, const char *headers,
+                                     const char *body, int rc, int fail)
+{
+    struct fake_reply *r = reply_new(status, headers);
+
+    r->body = mtv_strdup(body != NULL ? body : "");
+    r->body_len = strlen(r->body);
+    r->rc = rc;
+    r->fail = fail;
     will_return(fake_http_perform, r);
 }
 
@@ -268,6 +286,7 @@ void fake_http_reset(void)
     nexpects = 0;
     next_expect = 0;
     mtv_buf_dispose(&stream_sent);
+    chunk_size = 0;
     assert_int_equal(unmet, 0);
 }
 
@@ -285,6 +304,33 @@ static void fill_response(const struct fake_reply *r,
     }
 }
 
+/* Deliver the body to on_data in chunks; true when the callee stopped. */
+static bool stream_body(const struct fake_reply *r,
+                        const struct mtv_http_request *req)
+{
+    size_t step = chunk_size != 0 ? chunk_size : r->body_len;
+
+    for (size_t off = 0; off < r->body_len; off += step) {
+        size_t n = r->body_len - off < step ? r->body_len - off : step;
+        if (req->on_data(r->body + off, n, req->on_data_payload) != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int fake_fail(struct fake_reply *r, const struct mtv_http_request *req,
+                     struct mtv_http_response *resp, struct mtv_error *err)
+{
+    int rc = 0;
+
+    resp->fail = r->fail;
+    rc = mtv_error_set(err, r->rc, "http", "%s %s: fake transport failure",
+                       req->method, req->url);
+    reply_free(r);
+    return rc;
+}
+
 int fake_http_perform(void *self, const struct mtv_http_request *req,
                       struct mtv_http_response *resp, struct mtv_error *err)
 {
@@ -296,6 +342,15 @@ int fake_http_perform(void *self, const struct mtv_http_request *req,
     check_expect(req);
     r = mock_ptr_type(struct fake_reply *);
     mtv_http_response_reset(resp);
+    if (req->on_data != NULL && r->status >= 200 && r->status < 300) {
+        fill_response(r, resp);
+        resp->stopped = stream_body(r, req);
+        if (r->rc != 0 && !resp->stopped) {
+            return fake_fail(r, req, resp, err);
+        }
+        reply_free(r);
+        return 0;
+    }
     if (r->rc != 0) {
         resp->fail = r->fail;
         rc = mtv_error_set(err, r->rc, "http", "%s %s: fake transport "

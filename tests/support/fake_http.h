@@ -53,6 +53,19 @@ void fake_http_will_respond_file(int status, const char *headers,
 void fake_http_will_fail(int rc, int fail);
 
 /*
+ * Queue a 2xx response whose body is delivered (to a streaming on_data
+ * request) and then the connection fails with rc / fail (a dropped watch).
+ */
+void fake_http_will_stream_then_fail(int status, const char *headers,
+                                     const char *body, int rc, int fail);
+
+/*
+ * Streaming requests (req->on_data) get the body in pieces of n bytes
+ * (0 = all at once, the default; reset by fake_http_reset).
+ */
+void fake_http_set_chunk_size(size_t n);
+
+/*
  * Queue an upgrade result (for mtv_http_upgrade through the fake): status
  * (101 for success), header lines, and the bytes the stream will yield
  * before EOF. Bytes sent on the stream are recorded

@@ -36,8 +36,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *payload)
 static size_t on_body(char *p, size_t size, size_t n, void *payload)
 {
     struct mtv_http_client *c = payload;
+    const struct mtv_http_request *req = c->cur_req;
     size_t len = size * n;
+    long status = 0;
 
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (req->on_data != NULL && status >= 200 && status < 300) {
+        if (req->on_data(p, len, req->on_data_payload) != 0) {
+            c->cur->stopped = true;
+            return 0;
+        }
+        return len;
+    }
     if (mtv_buf_append(&c->cur->body, p, len) != 0) {
         c->over_cap = true;
         return 0;
@@ -379,7 +389,7 @@ static int finish(struct mtv_http_client *c, CURLcode cc,
     update_stats(c);
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
     resp->status = (int)status;
-    if (cc == CURLE_OK) {
+    if (cc == CURLE_OK || (cc == CURLE_WRITE_ERROR && resp->stopped)) {
         return 0;
     }
     if (c->over_cap) {
@@ -425,6 +435,7 @@ static int client_perform(void *self, const struct mtv_http_request *req,
     }
     curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, errbuf);
     c->cur = resp;
+    c->cur_req = req;
     c->over_cap = false;
     cc = curl_easy_perform(c->easy);
     rc = finish(c, cc, req, resp, err, errbuf);
@@ -432,6 +443,7 @@ static int client_perform(void *self, const struct mtv_http_request *req,
     curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
     c->cur = NULL;
+    c->cur_req = NULL;
     return rc;
 }
 

@@ -10,6 +10,7 @@ void mtv_http_response_init(struct mtv_http_response *r, size_t max_body)
 {
     r->status = 0;
     r->fail = MTV_HTTP_FAIL_NONE;
+    r->stopped = false;
     r->headers = (struct mtv_strv)MTV_STRV_INIT;
     mtv_buf_init(&r->body, max_body);
 }
@@ -31,6 +32,7 @@ void mtv_http_response_reset(struct mtv_http_response *r)
     mtv_buf_reset(&r->body);
     r->status = 0;
     r->fail = MTV_HTTP_FAIL_NONE;
+    r->stopped = false;
 }
 
 const char *mtv_http_response_header(const struct mtv_http_response *r,

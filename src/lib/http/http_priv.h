@@ -16,6 +16,7 @@ struct mtv_http_client {
     struct mtv_http_stats stats;
     /* per-request state */
     struct mtv_http_response *cur;
+    const struct mtv_http_request *cur_req;
     bool over_cap;
 };
 
