@@ -477,6 +477,7 @@ class Store:
         self._rnd = random.SystemRandom()
         self._log = log
         self._closed = False
+        self._defaulter = None
         self._gc_pending = 0
         self._gc_idle = threading.Condition(threading.Lock())
         self._dispatcher = threading.Thread(target=self._dispatch_loop, name="store-dispatch", daemon=True)
@@ -494,6 +495,11 @@ class Store:
             self._kinds[k.res] = k
             self._objs.setdefault(k.res, {})
         return k
+
+    def set_defaulter(self, fn):
+        """``fn(kind, obj)`` applies schema defaults in place; called on every create and non-status
+        update (like the apiserver defaulting custom resources)."""
+        self._defaulter = fn
 
     def kind(self, res):
         """The ``Kind`` of ``res``; ApiError 404 when unknown."""
@@ -628,6 +634,8 @@ class Store:
             if res == "namespaces":
                 obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
                 obj["status"] = {"phase": "Active"}
+            if not md.get("generateName"):
+                md.pop("generateName", None)
             gen = md.get("generateName")
             name = md.get("name")
             if not name and not gen:
@@ -639,6 +647,8 @@ class Store:
             if admit is not None:
                 obj = admit(obj, None) or obj
                 md = obj["metadata"]
+            if self._defaulter is not None:
+                self._defaulter(k, obj)
             bucket = self._objs[res]
             attempts = 8 if (gen and not name) else 1
             for _ in range(attempts):
@@ -746,6 +756,8 @@ class Store:
                 pass
             if admit is not None:
                 new = admit(new, _copy(old)) or new
+            if self._defaulter is not None:
+                self._defaulter(k, new)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         if self._same(new, old):
             return _copy(old)
