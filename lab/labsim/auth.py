@@ -67,7 +67,11 @@ class Tokens:
             return None
         if info["kind"] in ("oauth", "serviceaccount") and self.state is not None \
                 and self.state.fault_active("token-expiry"):
-            if now - info["issued"] > self.expiry_seconds:
+            try:
+                life = float(self.state.fault_params("token-expiry").get("seconds", self.expiry_seconds))
+            except (TypeError, ValueError):
+                life = self.expiry_seconds
+            if now - info["issued"] > life:
                 self.state.fault_fired("token-expiry")
                 return None
         return info["user"]
