@@ -29,6 +29,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
@@ -42,14 +43,15 @@ import (
 const maxRequestBytes = 32 << 20
 
 type frontend struct {
-	svc  *simulator.Service
-	mux  *http.ServeMux
-	user string
-	gs   *guestSim
-	pcf  *pcFanout // nil when the Registry layout is not the expected one
+	delay time.Duration // --latency-ms, also applied to the answers given here
+	svc   *simulator.Service
+	mux   *http.ServeMux
+	user  string
+	gs    *guestSim
+	pcf   *pcFanout // nil when the Registry layout is not the expected one
 }
 
-func newFrontend(svc *simulator.Service, user, pass, hostPort string, gs *guestSim) *frontend {
+func newFrontend(svc *simulator.Service, user, pass, hostPort string, gs *guestSim, delay time.Duration) *frontend {
 	// What simulator.Service.NewServer would do, minus starting its own listener.
 	svc.Listen = &url.URL{Scheme: "https", Host: hostPort, Path: "/sdk", User: url.UserPassword(user, pass)}
 	svc.RegisterSDK(simulator.Map) // creates svc.ServeMux with /sdk
@@ -57,7 +59,7 @@ func newFrontend(svc *simulator.Service, user, pass, hostPort string, gs *guestS
 	svc.ServeMux.HandleFunc("/folder/", svc.ServeDatastore)
 	svc.ServeMux.HandleFunc("/about", svc.About)
 	simulator.Map.SessionManager().ServiceHostName = hostPort
-	f := &frontend{svc: svc, mux: svc.ServeMux, user: user, gs: gs}
+	f := &frontend{svc: svc, mux: svc.ServeMux, user: user, gs: gs, delay: delay}
 	pcf, err := newPCFanout()
 	if err != nil {
 		log.Printf("warning: PropertyCollector fan-out disabled: %v", err)
@@ -114,16 +116,42 @@ func (f *frontend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name, this := peekMethod(body)
 
+	early := func() {
+		if f.delay > 0 {
+			time.Sleep(f.delay)
+		}
+	}
 	if refusedLogins[name] {
+		early()
 		writeFault(w, "Cannot complete login due to an incorrect user name or password.",
 			`<InvalidLoginFault xmlns="urn:vim25" xsi:type="InvalidLogin"></InvalidLoginFault>`)
 		return
 	}
 	if name != "" && !sessionless[name] && !f.sessionActive(r) {
+		early()
 		writeFault(w, "The session is not authenticated.", fmt.Sprintf(
 			`<NotAuthenticatedFault xmlns="urn:vim25" xsi:type="NotAuthenticated"><object type="%s">%s</object><privilegeId>System.View</privilegeId></NotAuthenticatedFault>`,
 			xmlEscape(this.Type), xmlEscape(this.Value)))
 		return
+	}
+
+	switch name {
+	case "ShutdownGuest", "RebootGuest", "StandbyGuest":
+		if !toolsRunningOrOff(this) {
+			early()
+			writeFault(w, "Cannot complete operation because VMware Tools is not running in this virtual machine.",
+				`<ToolsUnavailableFault xmlns="urn:vim25" xsi:type="ToolsUnavailable"></ToolsUnavailableFault>`)
+			return
+		}
+	case "CloneVM_Task":
+		if resp := duplicateCloneTask(body); resp != nil {
+			early()
+			fixTaskInfo(resp, types.ManagedObjectReference{})
+			w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(resp)
+			return
+		}
 	}
 
 	var post func(resp []byte)
@@ -256,6 +284,66 @@ func peekMethod(body []byte) (string, types.ManagedObjectReference) {
 	}
 }
 
+// toolsRunningOrOff is false for a powered-on VM whose VMware Tools are not (yet) running:
+// vCenter refuses guest power operations then (vcsim would power the VM off regardless).
+func toolsRunningOrOff(ref types.ManagedObjectReference) bool {
+	vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+	if !ok {
+		return true // let vcsim answer ManagedObjectNotFound
+	}
+	ok = true
+	simulator.Map.WithLock(vm, func() {
+		if vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
+			ok = vm.Guest != nil && vm.Guest.ToolsRunningStatus == string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
+		}
+	})
+	return ok
+}
+
+// duplicateCloneTask: vcsim 0.24 clones to a name that already exists in the target folder;
+// vCenter fails the task with DuplicateName. Returns the CloneVM_Task response of such a failed
+// task, or nil when the name is free.
+func duplicateCloneTask(body []byte) []byte {
+	m, err := simulator.UnmarshalBody(typeFunc, body)
+	if err != nil {
+		return nil
+	}
+	req, ok := m.Body.(*types.CloneVM_Task)
+	if !ok {
+		return nil
+	}
+	src, ok := simulator.Map.Get(req.This).(*simulator.VirtualMachine)
+	if !ok {
+		return nil
+	}
+	folder, ok := simulator.Map.Get(req.Folder).(*simulator.Folder)
+	if !ok {
+		return nil
+	}
+	var existing *types.ManagedObjectReference
+	simulator.Map.WithLock(folder, func() {
+		for _, child := range folder.ChildEntity {
+			if child.Type != "VirtualMachine" {
+				continue
+			}
+			if vm, ok := simulator.Map.Get(child).(*simulator.VirtualMachine); ok && vm.Name == req.Name {
+				c := child
+				existing = &c
+				return
+			}
+		}
+	})
+	if existing == nil {
+		return nil
+	}
+	task := simulator.CreateTask(src, "cloneVm", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+		return nil, &types.DuplicateName{Name: req.Name, Object: *existing}
+	})
+	ref := task.Run()
+	return []byte(fmt.Sprintf(`%s<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><CloneVM_TaskResponse xmlns="urn:vim25"><returnval type="Task">%s</returnval></CloneVM_TaskResponse></soapenv:Body></soapenv:Envelope>`,
+		xml.Header, xmlEscape(ref.Value)))
+}
+
 // initialWait reports whether a WaitForUpdates(Ex) request has an empty version (the call on
 // which vcsim registers the collector for change notifications).
 func initialWait(body []byte) bool {
@@ -373,6 +461,8 @@ func faultMessage(f types.BaseMethodFault) string {
 		return fmt.Sprintf("Cannot complete the operation because the file or folder %s already exists", x.File)
 	case *types.FileNotFound:
 		return fmt.Sprintf("File %s was not found", x.File)
+	case *types.DuplicateName:
+		return fmt.Sprintf("The name '%s' already exists.", x.Name)
 	case *types.NotFound:
 		return "The object or item referred to could not be found."
 	case *types.InvalidState:

@@ -191,7 +191,7 @@ func main() {
 	hostPort := net.JoinHostPort(host, strconv.Itoa(addr.Port))
 	sdkURL := (&url.URL{Scheme: "https", Host: hostPort, Path: "/sdk"}).String()
 
-	handler := newFrontend(model.Service, user, pass, hostPort, gs)
+	handler := newFrontend(model.Service, user, pass, hostPort, gs, time.Duration(o.latencyMS)*time.Millisecond)
 	srv := &http.Server{
 		Handler: handler,
 		TLSConfig: &tls.Config{

@@ -394,6 +394,16 @@ class VcsimMainTest(QuietTestCase):
         self.assertFalse(set(clone_macs) & set(src_macs), "clone MACs are regenerated")
         self.assertFalse(src.config.changeTrackingEnabled)
 
+    def test_clone_to_existing_name_fails(self):
+        src = find_vm(self.si, "xcopy-template-test")
+        spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec(pool=src.resourcePool), powerOn=False, template=False)
+        task = src.CloneVM_Task(folder=src.parent, name="mtv-tests-rhel8", spec=spec)
+        values = wait_props(self.si, task, ["info.state"], lambda v: v.get("info.state") in ("success", "error"))
+        self.assertEqual(values["info.state"], "error")
+        self.assertIsInstance(task.info.error, vim.fault.DuplicateName)
+        self.assertIn("already exists", task.info.error.msg)
+        self.assertEqual(all_vm_names(self.si).count("mtv-tests-rhel8"), 1)
+
     def test_reconfig_extra_config_replaces(self):
         template = "xcopy-template-test"
         vm = self.track(clone(self.si, template, template + "-rc-" + secrets.token_hex(3),
