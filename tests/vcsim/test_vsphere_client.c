@@ -1,0 +1,262 @@
+/*
+ * The vsphere client against the lab's mtv-vcsim (govmomi's simulator).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mtv/vsphere.h"
+#include "vcsim_fixture.h"
+
+static struct vcsim_fixture sim;
+
+struct ctx {
+    struct mtv_vsphere *vs;
+};
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return vcsim_fixture_start(&sim, NULL);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    vcsim_fixture_stop(&sim);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    struct ctx *c = calloc(1, sizeof(*c));
+    struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
+    struct mtv_error err = {0};
+
+    if (c == NULL || mtv_vsphere_connect(&c->vs, &o, &err) != 0) {
+        fprintf(stderr, "connect: %s / %s\n", err.msg, err.remote);
+        free(c);
+        return -1;
+    }
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct ctx *c = *state;
+
+    mtv_vsphere_free(c->vs);
+    free(c);
+    return 0;
+}
+
+static void make_name(char *out, const char *tmpl)
+{
+    char sid[9] = "auto-";
+
+    mtv_random_id(sid + 5, 3);
+    assert_int_equal(mtv_vsphere_clone_name(out, 64, sid, tmpl, "nfs", "4.20",
+                                            true, NULL),
+                     0);
+}
+
+/* ------------------------------------------------------------ session */
+
+static void test_vsphere_client__good_password_logs_in(void **state)
+{
+    struct ctx *c = *state;
+
+    assert_true(strlen(mtv_vsphere_session_key(c->vs)) > 0);
+    assert_int_equal(mtv_vsphere_ping(c->vs, NULL), 0);
+}
+
+static void test_vsphere_client__bad_password_is_eauth(void **state)
+{
+    struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
+    struct mtv_vsphere *vs = NULL;
+    struct mtv_error err = {0};
+
+    (void)state;
+    o.password = "wrong-password-123";
+    assert_int_equal(mtv_vsphere_connect(&vs, &o, &err), MTV_EAUTH);
+    assert_null(vs);
+    assert_non_null(strstr(err.msg, "InvalidLogin"));
+    assert_non_null(strstr(err.msg, sim.user));
+    assert_null(strstr(err.msg, "wrong-password-123"));
+    assert_true(strlen(err.remote) > 0);
+}
+
+static void test_vsphere_client__relogin_after_terminate(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
+    struct mtv_vsphere *other = NULL;
+    struct mtv_moref vm = {{0}, {0}};
+    struct mtv_error err = {0};
+
+    assert_int_equal(mtv_vsphere_connect(&other, &o, &err), 0);
+    assert_int_equal(mtv_vsphere_terminate_session(
+                         other, mtv_vsphere_session_key(c->vs), &err),
+                     0);
+    mtv_vsphere_free(other);
+    assert_int_equal(mtv_vsphere_relogins(c->vs), 0);
+    assert_int_equal(mtv_vsphere_lookup_vm(c->vs, "mtv-tests-rhel8", &vm, &err),
+                     0);
+    assert_int_equal(mtv_vsphere_relogins(c->vs), 1);
+    assert_string_equal(vm.type, "VirtualMachine");
+}
+
+/* ------------------------------------------------------------------ TLS */
+
+static void test_vsphere_client__wrong_ca_rejected(void **state)
+{
+    struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
+    struct mtv_vsphere *vs = NULL;
+    struct mtv_error err = {0};
+
+    (void)state;
+    o.ca_pem = sim.other_ca_pem;
+    assert_int_equal(mtv_vsphere_connect(&vs, &o, &err), MTV_EIO);
+    assert_null(vs);
+}
+
+static void test_vsphere_client__insecure_honoured(void **state)
+{
+    struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
+    struct mtv_vsphere *vs = NULL;
+    struct mtv_error err = {0};
+
+    (void)state;
+    o.ca_pem = sim.other_ca_pem;
+    o.insecure = true;
+    assert_int_equal(mtv_vsphere_connect(&vs, &o, &err), 0);
+    mtv_vsphere_free(vs);
+}
+
+static void test_vsphere_client__fetched_chain_is_trusted(void **state)
+{
+    struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
+    struct mtv_vsphere *vs = NULL;
+    struct mtv_error err = {0};
+    char *pem = NULL;
+
+    (void)state;
+    assert_int_equal(mtv_vsphere_fetch_ca_pem(&pem, sim.url, 10000, &err), 0);
+    assert_non_null(strstr(pem, "-----BEGIN CERTIFICATE-----"));
+    /* the right CA (the fixture's) is accepted */
+    assert_int_equal(mtv_vsphere_connect(&vs, &o, &err), 0);
+    mtv_vsphere_free(vs);
+    free(pem);
+}
+
+/* --------------------------------------------------------------- lookup */
+
+static void test_vsphere_client__find_missing_is_enotfound(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_moref vm = {{0}, {0}};
+    struct mtv_error err = {0};
+
+    assert_int_equal(mtv_vsphere_lookup_vm(c->vs, "no-such-vm-xyz", &vm, &err),
+                     MTV_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "no-such-vm-xyz"));
+}
+
+/* ----------------------------------------------------- clone lifecycle */
+
+static bool has_key(const struct mtv_vm_record *r, const char *key)
+{
+    return mtv_strv_contains(&r->ctk_keys, key);
+}
+
+static void test_vsphere_client__warm_clone_cycle(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_vsphere_add_disk add = {1, "thin", NULL, NULL};
+    struct mtv_vsphere_clone_spec spec = MTV_VSPHERE_CLONE_SPEC_INIT;
+    struct mtv_moref vm = {{0}, {0}};
+    struct mtv_moref snap = {{0}, {0}};
+    struct mtv_vm_record *rec = NULL;
+    struct mtv_error err = {0};
+    char name[64];
+
+    make_name(name, "mtv-tests-rhel8");
+    spec.source = "mtv-tests-rhel8";
+    spec.name = name;
+    spec.warm = true;
+    spec.add_disks = &add;
+    spec.n_add_disks = 1;
+    if (mtv_vsphere_clone_vm(c->vs, &spec, &vm, &err) != 0) {
+        fail_msg("clone: %s: %s", err.msg, err.remote);
+    }
+    assert_int_equal(mtv_vsphere_lookup_vm_record(&rec, c->vs, &vm, &err), 0);
+    assert_string_equal(rec->name, name);
+    assert_string_equal(rec->power_state, "off");
+    assert_true(rec->ctk_enabled);
+    assert_int_equal(rec->n_disks, 2);
+    for (size_t i = 0; i < rec->n_disks; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "scsi%d:%d.ctkEnabled",
+                 rec->disks[i].bus_number, rec->disks[i].unit_number);
+        assert_true(has_key(rec, key));
+    }
+    mtv_vm_record_free(rec);
+    rec = NULL;
+
+    assert_int_equal(mtv_vsphere_power_on(c->vs, &vm, 0, &err), 0);
+    assert_int_equal(mtv_vsphere_wait_guest(c->vs, &vm, 30000, &err), 0);
+    assert_int_equal(mtv_vsphere_lookup_vm_record(&rec, c->vs, &vm, &err), 0);
+    assert_string_equal(rec->power_state, "on");
+    assert_true(rec->guest_agent_running);
+    assert_true(rec->n_nics >= 1);
+    assert_true(rec->nics[0].n_ips >= 1);
+    mtv_vm_record_free(rec);
+    rec = NULL;
+
+    assert_int_equal(mtv_vsphere_create_snapshot(c->vs, &vm, "s1", "d", false,
+                                                 false, &snap, &err),
+                     0);
+    assert_string_equal(snap.type, "VirtualMachineSnapshot");
+    assert_int_equal(mtv_vsphere_lookup_vm_record(&rec, c->vs, &vm, &err), 0);
+    assert_int_equal(rec->n_snapshots, 1);
+    assert_string_equal(rec->snapshots[0].name, "s1");
+    mtv_vm_record_free(rec);
+    rec = NULL;
+    assert_int_equal(mtv_vsphere_remove_snapshot(c->vs, &snap, true, &err), 0);
+    assert_int_equal(mtv_vsphere_lookup_vm_record(&rec, c->vs, &vm, &err), 0);
+    assert_int_equal(rec->n_snapshots, 0);
+    mtv_vm_record_free(rec);
+    rec = NULL;
+
+    assert_int_equal(mtv_vsphere_power_off(c->vs, &vm, 0, &err), 0);
+    assert_int_equal(mtv_vsphere_destroy_vm(c->vs, &vm, 0, &err), 0);
+    assert_int_equal(mtv_vsphere_lookup_vm(c->vs, name, &vm, &err),
+                     MTV_ENOTFOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__good_password_logs_in, setup, teardown),
+        cmocka_unit_test(test_vsphere_client__bad_password_is_eauth),
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__relogin_after_terminate, setup, teardown),
+        cmocka_unit_test(test_vsphere_client__wrong_ca_rejected),
+        cmocka_unit_test(test_vsphere_client__insecure_honoured),
+        cmocka_unit_test(test_vsphere_client__fetched_chain_is_trusted),
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__find_missing_is_enotfound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vsphere_client__warm_clone_cycle,
+                                        setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
