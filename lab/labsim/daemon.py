@@ -206,6 +206,8 @@ class Lab:
                 for line in ready.read_text().splitlines():
                     if line.startswith("MTV_VCSIM_URL="):
                         url = line.split("=", 1)[1].strip()
+                    elif line.startswith("https://"):  # mtv-vcsim writes just the URL (docs/lab-vcsim.md)
+                        url = line.strip()
                 if url:
                     break
             if self.vcsim_proc.poll() is not None:
