@@ -646,7 +646,7 @@ class _Handler(BaseHTTPRequestHandler):
         cont = q.get("continue")
         if cont:
             crv, start = Store.decode_continue(cont)
-            if crv < store.compacted_rv():
+            if crv <= store.compacted_rv():
                 raise ApiError(410, "Expired", "The provided continue parameter is too old to display a consistent "
                                "list result. You can start a new list without the continue parameter, or use the "
                                "continue token in this response to retrieve the remainder of the results. "
