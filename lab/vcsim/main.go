@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/ioutil"
 	"log"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -136,9 +138,23 @@ func writeFileAtomic(path string, data []byte) error {
 	return err
 }
 
+// quietLog drops vcsim's per-update chatter (several lines per property change while a client
+// waits in WaitForUpdatesEx) and its file probes; everything else goes to stderr.
+type quietLog struct{ w io.Writer }
+
+var noisyLog = regexp.MustCompile(`( has [0-9]+ changes| applying [0-9]+ updates to [0-9]+ filters| WaitForUpdates MaxWaitSeconds exceeded| WaitForUpdates canceled|FileAlreadyExists: .*\.vmdk)\n?$`)
+
+func (q *quietLog) Write(p []byte) (int, error) {
+	if noisyLog.Match(p) {
+		return len(p), nil
+	}
+	return q.w.Write(p)
+}
+
 func main() {
 	o := parseOptions()
 	log.SetPrefix(progName + ": ")
+	log.SetOutput(&quietLog{w: os.Stderr})
 
 	user, pass, err := readCredentials(o.credsFile)
 	if err != nil {
