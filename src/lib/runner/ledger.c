@@ -311,8 +311,7 @@ static int set_info(struct mtv_ledger *l, const struct mtv_ledger_info *info)
 }
 
 int mtv_ledger_create(struct mtv_ledger **out, const char *path,
-                      const struct mtv_ledger_info *info,
-                      struct mtv_error *err)
+                      const struct mtv_ledger_info *info, struct mtv_error *err)
 {
     struct mtv_ledger *l = NULL;
     int rc;
@@ -338,8 +337,7 @@ int mtv_ledger_create(struct mtv_ledger **out, const char *path,
     return 0;
 }
 
-static int read_file(const char *path, struct mtv_buf *b,
-                     struct mtv_error *err)
+static int read_file(const char *path, struct mtv_buf *b, struct mtv_error *err)
 {
     FILE *f = fopen(path, "re");
     char chunk[8192];
@@ -382,8 +380,7 @@ static int dup_field(char **dst, const struct mtv_json *j, const char *key,
 
 static int state_of(const char *s, enum mtv_ledger_state *out)
 {
-    for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
         if (mtv_str_eq(s, state_names[i])) {
             *out = (enum mtv_ledger_state)i;
             return 0;
@@ -408,8 +405,8 @@ static int load_entry(struct entry *e, const struct mtv_json *j,
     rc = rc < 0 ? rc : dup_field(&e->moref, j, "moref", false, err);
     rc = rc < 0 ? rc : dup_field(&e->scenario, j, "scenario", false, err);
     if (rc == 0 && (seq < 1 || state_of(st, &e->state) < 0)) {
-        rc = mtv_error_set(err, MTV_EPROTO, "ledger",
-                           "bad seq or state '%s'", st);
+        rc = mtv_error_set(err, MTV_EPROTO, "ledger", "bad seq or state '%s'",
+                           st);
     }
     if (rc == 0 && restore != NULL) {
         e->restore = mtv_json_dup(restore);
@@ -457,10 +454,9 @@ static int load_json(struct mtv_ledger *l, const struct mtv_json *j,
     const char *created = mtv_json_string_or(j, "created", NULL);
     int rc = 0;
 
-    if (!mtv_str_eq(mtv_json_string_or(j, "format", NULL),
-                    MTV_LEDGER_FORMAT)) {
-        return mtv_error_set(err, MTV_EPROTO, "ledger",
-                             "format: expected '%s'", MTV_LEDGER_FORMAT);
+    if (!mtv_str_eq(mtv_json_string_or(j, "format", NULL), MTV_LEDGER_FORMAT)) {
+        return mtv_error_set(err, MTV_EPROTO, "ledger", "format: expected '%s'",
+                             MTV_LEDGER_FORMAT);
     }
     rc = dup_field(&l->session, j, "session_id", true, err);
     rc = rc < 0 ? rc : dup_field(&l->cluster_url, j, "cluster_url", false, err);
@@ -485,8 +481,8 @@ int mtv_ledger_load(struct mtv_ledger **out, const char *path,
     }
     rc = read_file(path, &b, err);
     rc = rc < 0 ? rc
-                : mtv_json_parse(&j, b.data != NULL ? b.data : "", b.len,
-                                 NULL, err);
+                : mtv_json_parse(&j, b.data != NULL ? b.data : "", b.len, NULL,
+                                 err);
     if (rc == 0) {
         l = ledger_new(path);
         rc = l != NULL ? load_json(l, j, err) : nomem(err);
@@ -628,8 +624,8 @@ int mtv_ledger_mark(struct mtv_ledger *l, size_t seq,
     pthread_mutex_lock(&l->mu);
     e = find_locked(l, seq);
     if (e == NULL) {
-        rc = mtv_error_set(err, MTV_ENOTFOUND, "ledger",
-                           "no ledger entry %zu", seq);
+        rc = mtv_error_set(err, MTV_ENOTFOUND, "ledger", "no ledger entry %zu",
+                           seq);
     } else {
         old = e->state;
         e->state = state;
@@ -657,8 +653,8 @@ int mtv_ledger_set_moref(struct mtv_ledger *l, size_t seq, const char *moref,
     pthread_mutex_lock(&l->mu);
     e = find_locked(l, seq);
     if (e == NULL) {
-        rc = mtv_error_set(err, MTV_ENOTFOUND, "ledger",
-                           "no ledger entry %zu", seq);
+        rc = mtv_error_set(err, MTV_ENOTFOUND, "ledger", "no ledger entry %zu",
+                           seq);
         free(copy);
     } else {
         char *old = e->moref;
@@ -708,9 +704,9 @@ int mtv_ledger_get_entry(const struct mtv_ledger *l, size_t i,
         rc = MTV_EINVAL;
     } else {
         e = &l->e[i];
-        *out = (struct mtv_ledger_entry){e->seq,     e->kind,  e->api_version,
-                                         e->ns,      e->name,  e->moref,
-                                         e->scenario, e->restore, e->state};
+        *out = (struct mtv_ledger_entry){
+            e->seq,   e->kind,     e->api_version, e->ns,   e->name,
+            e->moref, e->scenario, e->restore,     e->state};
     }
     pthread_mutex_unlock((pthread_mutex_t *)&l->mu);
     return rc;

@@ -19,25 +19,50 @@ static const struct kind_row kinds[] = {
     {"Pod", "v1", {"", "v1", "pods", true}},
     {"PersistentVolumeClaim", "v1", {"", "v1", "persistentvolumeclaims", true}},
     {"PersistentVolume", "v1", {"", "v1", "persistentvolumes", false}},
-    {"Provider", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "providers", true}},
-    {"StorageMap", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "storagemaps", true}},
-    {"NetworkMap", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "networkmaps", true}},
-    {"Plan", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "plans", true}},
-    {"Migration", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "migrations", true}},
-    {"Host", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "hosts", true}},
-    {"Hook", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "hooks", true}},
-    {"ForkliftController", "forklift.konveyor.io/v1beta1", {"forklift.konveyor.io", "v1beta1", "forkliftcontrollers", true}},
-    {"NetworkAttachmentDefinition", "k8s.cni.cncf.io/v1", {"k8s.cni.cncf.io", "v1", "network-attachment-definitions", true}},
-    {"VirtualMachine", "kubevirt.io/v1", {"kubevirt.io", "v1", "virtualmachines", true}},
-    {"DataVolume", "cdi.kubevirt.io/v1beta1", {"cdi.kubevirt.io", "v1beta1", "datavolumes", true}},
-    {"StorageProfile", "cdi.kubevirt.io/v1beta1", {"cdi.kubevirt.io", "v1beta1", "storageprofiles", false}},
+    {"Provider",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "providers", true}},
+    {"StorageMap",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "storagemaps", true}},
+    {"NetworkMap",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "networkmaps", true}},
+    {"Plan",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "plans", true}},
+    {"Migration",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "migrations", true}},
+    {"Host",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "hosts", true}},
+    {"Hook",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "hooks", true}},
+    {"ForkliftController",
+     "forklift.konveyor.io/v1beta1",
+     {"forklift.konveyor.io", "v1beta1", "forkliftcontrollers", true}},
+    {"NetworkAttachmentDefinition",
+     "k8s.cni.cncf.io/v1",
+     {"k8s.cni.cncf.io", "v1", "network-attachment-definitions", true}},
+    {"VirtualMachine",
+     "kubevirt.io/v1",
+     {"kubevirt.io", "v1", "virtualmachines", true}},
+    {"DataVolume",
+     "cdi.kubevirt.io/v1beta1",
+     {"cdi.kubevirt.io", "v1beta1", "datavolumes", true}},
+    {"StorageProfile",
+     "cdi.kubevirt.io/v1beta1",
+     {"cdi.kubevirt.io", "v1beta1", "storageprofiles", false}},
 };
 
 /* Step 4 of section 1.13: the delete order. */
 static const char *const delete_order[] = {
-    "Migration",  "Plan",       "Provider",       "Host", "Secret",
-    "NetworkAttachmentDefinition", "StorageMap", "NetworkMap",
-    "VirtualMachine", "Pod",
+    "Migration",  "Plan",       "Provider",
+    "Host",       "Secret",     "NetworkAttachmentDefinition",
+    "StorageMap", "NetworkMap", "VirtualMachine",
+    "Pod",
 };
 
 const struct mtv_td_resource *mtv_td_resource_of(const char *kind)
@@ -160,9 +185,9 @@ static int push(struct mtv_td_plan *p, const struct spec *s)
 static struct spec from_entry(enum mtv_td_verb verb,
                               const struct mtv_ledger_entry *e)
 {
-    struct spec s = {verb,        e->kind,  e->api_version, e->ns,
-                     e->name,     e->moref, e->scenario,    NULL,
-                     NULL,        NULL,     e->seq};
+    struct spec s = {verb,    e->kind,  e->api_version, e->ns,
+                     e->name, e->moref, e->scenario,    NULL,
+                     NULL,    NULL,     e->seq};
 
     if (verb == MTV_TD_RESTORE) {
         s.patch = e->restore;
@@ -188,9 +213,9 @@ static bool in_delete_order(const char *kind)
 
 /* Filters over live entries. */
 enum pick {
-    PICK_RESTORE,  /* restore != NULL */
-    PICK_KIND,     /* created objects of kind */
-    PICK_OTHER,    /* created objects of kinds outside the delete order */
+    PICK_RESTORE, /* restore != NULL */
+    PICK_KIND,    /* created objects of kind */
+    PICK_OTHER,   /* created objects of kinds outside the delete order */
     PICK_CLONE,
 };
 
@@ -236,8 +261,8 @@ static int push_picked(struct mtv_td_plan *p, const struct mtv_ledger *l,
 static int push_sweep(struct mtv_td_plan *p, const char *kind, const char *ns,
                       const char *contains, const char *selector)
 {
-    struct spec s = {MTV_TD_SWEEP, kind, NULL, ns, NULL, NULL, NULL,
-                     contains, selector, NULL, 0};
+    struct spec s = {MTV_TD_SWEEP, kind,     NULL,     ns,   NULL, NULL,
+                     NULL,         contains, selector, NULL, 0};
 
     return push(p, &s);
 }
@@ -262,8 +287,7 @@ static int push_ns_sweeps(struct mtv_td_plan *p, const struct mtv_ledger *l)
             rc = push_sweep(p, by_name[k], e.name, session, NULL);
         }
     }
-    return rc < 0 ? rc
-                  : push_sweep(p, "PersistentVolume", NULL, session, NULL);
+    return rc < 0 ? rc : push_sweep(p, "PersistentVolume", NULL, session, NULL);
 }
 
 static int ledger_plan(struct mtv_td_plan *out, const struct mtv_ledger *l)
@@ -282,13 +306,11 @@ static int ledger_plan(struct mtv_td_plan *out, const struct mtv_ledger *l)
     rc = rc < 0 ? rc
                 : push_picked(out, l, PICK_KIND, "Namespace", MTV_TD_DELETE);
     return rc < 0 ? rc
-                  : push_picked(out, l, PICK_CLONE, NULL,
-                                MTV_TD_DESTROY_CLONE);
+                  : push_picked(out, l, PICK_CLONE, NULL, MTV_TD_DESTROY_CLONE);
 }
 
 int mtv_ledger_teardown_plan(struct mtv_td_plan *out,
-                             const struct mtv_ledger *l,
-                             struct mtv_error *err)
+                             const struct mtv_ledger *l, struct mtv_error *err)
 {
     if (out == NULL || out->actions != NULL || l == NULL) {
         return mtv_error_set(err, MTV_EINVAL, "ledger",
@@ -304,14 +326,23 @@ int mtv_ledger_teardown_plan(struct mtv_td_plan *out,
 static int session_plan(struct mtv_td_plan *out, const char *session,
                         const char *selector, const char *prefix)
 {
-    static const char *const by_name[] = {"Pod", "DataVolume",
-                                          "PersistentVolumeClaim",
-                                          "PersistentVolume"};
-    struct spec cancel = {MTV_TD_CANCEL, "Migration", NULL, NULL, NULL, NULL,
-                          NULL, NULL, selector, NULL, 0};
+    static const char *const by_name[] = {
+        "Pod", "DataVolume", "PersistentVolumeClaim", "PersistentVolume"};
+    struct spec cancel = {MTV_TD_CANCEL, "Migration", NULL, NULL,
+                          NULL,          NULL,        NULL, NULL,
+                          selector,      NULL,        0};
     struct spec archive = cancel;
-    struct spec clones = {MTV_TD_DESTROY_CLONE, MTV_LEDGER_KIND_CLONE, NULL,
-                          NULL, NULL, NULL, NULL, prefix, NULL, NULL, 0};
+    struct spec clones = {MTV_TD_DESTROY_CLONE,
+                          MTV_LEDGER_KIND_CLONE,
+                          NULL,
+                          NULL,
+                          NULL,
+                          NULL,
+                          NULL,
+                          prefix,
+                          NULL,
+                          NULL,
+                          0};
     int rc;
 
     archive.verb = MTV_TD_ARCHIVE;
@@ -366,13 +397,11 @@ int mtv_td_plan_leftovers(const struct mtv_td_plan *p, struct mtv_buf *out)
             continue;
         }
         if (out != NULL) {
-            mtv_buf_printf(out, "%s%s %s %s%s%s: %s", n > 0 ? "; " : "",
-                           mtv_td_verb_name(a->verb), a->kind,
-                           a->ns != NULL ? a->ns : "",
-                           a->ns != NULL ? "/" : "",
-                           a->name != NULL ? a->name : "*",
-                           a->result == MTV_TD_PENDING ? "not run"
-                                                       : a->message);
+            mtv_buf_printf(
+                out, "%s%s %s %s%s%s: %s", n > 0 ? "; " : "",
+                mtv_td_verb_name(a->verb), a->kind, a->ns != NULL ? a->ns : "",
+                a->ns != NULL ? "/" : "", a->name != NULL ? a->name : "*",
+                a->result == MTV_TD_PENDING ? "not run" : a->message);
         }
         n++;
     }

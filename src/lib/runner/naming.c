@@ -163,11 +163,9 @@ int mtv_naming_compose(char **out, const struct mtv_name_spec *spec,
 
     if (out == NULL || *out != NULL || spec == NULL ||
         !mtv_naming_session_valid(spec->session)) {
-        return mtv_error_set(err, MTV_EINVAL, "naming",
-                             "invalid session id '%s'",
-                             spec != NULL && spec->session != NULL
-                                 ? spec->session
-                                 : "");
+        return mtv_error_set(
+            err, MTV_EINVAL, "naming", "invalid session id '%s'",
+            spec != NULL && spec->session != NULL ? spec->session : "");
     }
     max = spec->max == 0 ? MTV_NAME_MAX : spec->max;
     rand = spec->rand;
@@ -243,8 +241,7 @@ int mtv_naming_base_resource(char **out, const char *session,
 }
 
 int mtv_naming_auto(char **out, const char *session, const char *base,
-                    enum mtv_name_kind kind, bool warm,
-                    struct mtv_error *err)
+                    enum mtv_name_kind kind, bool warm, struct mtv_error *err)
 {
     struct mtv_name_spec spec = {session, NULL, NULL, NULL, 0};
     size_t n = session != NULL ? strlen(session) : 0;
@@ -322,8 +319,8 @@ int mtv_naming_clone(char **out, const char *session, const char *template_name,
         return mtv_error_set(err, MTV_EINVAL, "naming",
                              "template name is required");
     }
-    body = mtv_strdup_printf("%s%s", template_name,
-                             suffix != NULL ? suffix : "");
+    body =
+        mtv_strdup_printf("%s%s", template_name, suffix != NULL ? suffix : "");
     if (body == NULL) {
         return mtv_error_set(err, MTV_ENOMEM, "naming", "out of memory");
     }
@@ -369,8 +366,7 @@ int mtv_naming_target_namespace(char **out, const char *session,
 }
 
 int mtv_naming_nad(char *out, size_t size, const char *session,
-                   unsigned scenario_index, unsigned i,
-                   struct mtv_error *err)
+                   unsigned scenario_index, unsigned i, struct mtv_error *err)
 {
     static const char b36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
     char tag[RAND_LEN + 1];
