@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -83,29 +84,85 @@ class Client:
         return self.request("DELETE", path, body, **kw)
 
     def watch(self, path, timeout=30):
-        """Open a watch; returns a WatchStream (iterate events with .next())."""
-        c = self.conn(timeout)
-        c.request("GET", path, headers={"Authorization": "Bearer " + self.token, "Accept": "application/json"})
-        r = c.getresponse()
-        return WatchStream(c, r)
+        """Open a watch; returns a WatchStream (read events with .next())."""
+        raw = socket.create_connection((self.host, self.port), timeout=timeout)
+        sock = self.ssl.wrap_socket(raw, server_hostname=self.host)
+        req = ("GET %s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\nAccept: application/json\r\n\r\n"
+               % (path, self.host, self.port, self.token))
+        sock.sendall(req.encode())
+        return WatchStream(sock)
+
+
+class StreamCut(ConnectionError):
+    """The watch stream ended without the terminating chunk."""
 
 
 class WatchStream:
-    def __init__(self, conn, resp):
-        self.conn = conn
-        self.resp = resp
-        self.status = resp.status
+    """A chunked watch response read from the raw TLS socket, so that a clean end (terminating chunk)
+    and a cut stream can be told apart."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        head = self._until(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+        self.data = b""
+        self.ended = False
+        if self.headers.get("transfer-encoding") != "chunked":
+            n = int(self.headers.get("content-length", "0"))
+            while len(self.buf) < n:
+                self._fill()
+            self.data = self.buf[:n]
+            self.buf = b""
+            self.ended = True
+
+    def _fill(self):
+        try:
+            d = self.sock.recv(65536)
+        except (ssl.SSLError, OSError) as e:
+            raise StreamCut(str(e))
+        if not d:
+            raise StreamCut("EOF")
+        self.buf += d
+
+    def _until(self, sep):
+        while sep not in self.buf:
+            self._fill()
+        i = self.buf.index(sep)
+        out, self.buf = self.buf[:i], self.buf[i + len(sep):]
+        return out
+
+    def _chunk(self):
+        size = int(self._until(b"\r\n").split(b";")[0], 16)
+        if size == 0:
+            self._until(b"\r\n")
+            self.ended = True
+            return None
+        while len(self.buf) < size + 2:
+            self._fill()
+        out, self.buf = self.buf[:size], self.buf[size + 2:]
+        return out
 
     def next(self):
-        """The next event dict, or None at a clean end of the stream. Raises http.client.IncompleteRead
-        (or another OSError/HTTPException) when the stream is cut."""
-        line = self.resp.readline()
-        if not line:
-            return None
+        """The next event dict, or None at the clean end of the stream; raises StreamCut when the
+        stream is cut."""
+        while b"\n" not in self.data:
+            if self.ended:
+                return None
+            c = self._chunk()
+            if c is None:
+                return None
+            self.data += c
+        line, self.data = self.data.split(b"\n", 1)
         return json.loads(line)
 
     def close(self):
-        self.conn.close()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
 
 
 class InProcessLab:
