@@ -174,13 +174,14 @@ class Lab:
                 return str(c)
         build = repo_root() / "lab" / "vcsim" / "build.sh"
         if build.is_file():
-            self.log.info("building vcsim with %s", build)
-            r = subprocess.run(["bash", str(build)], cwd=str(build.parent), stdout=subprocess.PIPE,
+            out = cands[0]
+            self.log.info("building vcsim with %s into %s", build, out)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            r = subprocess.run(["bash", str(build), str(out)], cwd=str(build.parent), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)
-            self.log.info("vcsim build: %s", r.stdout.decode(errors="replace")[-2000:])
-            for c in cands:
-                if c.is_file() and os.access(str(c), os.X_OK):
-                    return str(c)
+            self.log.info("vcsim build (status %d): %s", r.returncode, r.stdout.decode(errors="replace")[-2000:])
+            if out.is_file() and os.access(str(out), os.X_OK):
+                return str(out)
         raise RuntimeError("vcsim binary not found (build lab/vcsim or set MTV_VCSIM)")
 
     def _start_vcsim(self, ca, creds):
@@ -204,8 +205,11 @@ class Lab:
         while time.monotonic() < deadline:
             if ready.exists():
                 for line in ready.read_text().splitlines():
+                    line = line.strip()
                     if line.startswith("MTV_VCSIM_URL="):
-                        url = line.split("=", 1)[1].strip()
+                        line = line.split("=", 1)[1].strip()
+                    if line.startswith("https://"):
+                        url = line
                     elif line.startswith("https://"):  # mtv-vcsim writes just the URL (docs/lab-vcsim.md)
                         url = line.strip()
                 if url:
