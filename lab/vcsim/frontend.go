@@ -66,6 +66,9 @@ func newFrontend(svc *simulator.Service, user, pass, hostPort string, gs *guestS
 	} else {
 		f.pcf = pcf
 		simulator.Map.AddHandler(pcf)
+		if !pcf.canClear {
+			log.Printf("warning: PropertyCollector layout changed: stale updates are not cleared")
+		}
 	}
 	return f
 }
@@ -173,6 +176,7 @@ func (f *frontend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer f.pcf.registerMu.Unlock()
 		if c, err := r.Cookie(soap.SessionCookieName); err == nil {
 			cookie := c.Value
+			f.pcf.clearStale(cookie)
 			post = func([]byte) { f.pcf.adopt(cookie) }
 		}
 	}

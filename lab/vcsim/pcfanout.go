@@ -38,8 +38,10 @@ type pcFanout struct {
 
 	registerMu sync.Mutex // serializes WaitForUpdates(Ex) calls that register a collector
 
-	mu  sync.Mutex
-	pcs map[simulator.RegisterObject]pcEntry
+	mu       sync.Mutex
+	pcs      map[simulator.RegisterObject]pcEntry
+	byCookie map[string]simulator.RegisterObject
+	canClear bool // simulator.PropertyCollector has the expected unexported mu/updates fields
 
 	regMu    *sync.Mutex
 	handlers reflect.Value // map[types.ManagedObjectReference]simulator.RegisterObject
@@ -53,7 +55,14 @@ func newPCFanout() (*pcFanout, error) {
 		h.Kind() != reflect.Map || h.Type().Key() != reflect.TypeOf(types.ManagedObjectReference{}) {
 		return nil, fmt.Errorf("simulator.Registry layout changed (fields m/handlers)")
 	}
+	pct := reflect.TypeOf(simulator.PropertyCollector{})
+	mu, okMu := pct.FieldByName("mu")
+	upd, okUpd := pct.FieldByName("updates")
+	canClear := okMu && okUpd && mu.Type == reflect.TypeOf(sync.Mutex{}) &&
+		upd.Type == reflect.TypeOf([]types.ObjectUpdate(nil))
 	return &pcFanout{
+		byCookie: make(map[string]simulator.RegisterObject),
+		canClear: canClear,
 		self:     types.ManagedObjectReference{Type: "MtvPropertyCollectorFanout", Value: "mtv-pc-fanout"},
 		pcRef:    simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance).Content.PropertyCollector,
 		pcs:      make(map[simulator.RegisterObject]pcEntry),
@@ -108,7 +117,31 @@ func (f *pcFanout) adopt(cookie string) {
 	}
 	f.mu.Lock()
 	f.pcs[pc] = pcEntry{cookie: cookie, added: time.Now()}
+	f.byCookie[cookie] = pc
 	f.mu.Unlock()
+}
+
+// clearStale empties the queued updates of the session's default collector before a
+// WaitForUpdates(Ex) with an empty version: that call reports the current state, so what was
+// queued before it is stale (vcsim would deliver those old values after the current ones, and
+// run a full collection for each of them).
+func (f *pcFanout) clearStale(cookie string) {
+	if !f.canClear {
+		return
+	}
+	f.mu.Lock()
+	pc, ok := f.byCookie[cookie].(*simulator.PropertyCollector)
+	f.mu.Unlock()
+	if !ok {
+		return
+	}
+	v := reflect.ValueOf(pc).Elem()
+	mu := (*sync.Mutex)(unsafe.Pointer(v.FieldByName("mu").UnsafeAddr()))
+	upd := v.FieldByName("updates")
+	upd = reflect.NewAt(upd.Type(), unsafe.Pointer(upd.UnsafeAddr())).Elem()
+	mu.Lock()
+	upd.Set(reflect.Zero(upd.Type()))
+	mu.Unlock()
 }
 
 // prune drops the collectors of sessions that ended (logout, TerminateSession).
@@ -125,6 +158,9 @@ func (f *pcFanout) prune(active func(string) bool) {
 		if !active(cookies[i]) {
 			f.mu.Lock()
 			delete(f.pcs, p)
+			if f.byCookie[cookies[i]] == p {
+				delete(f.byCookie, cookies[i])
+			}
 			f.mu.Unlock()
 		}
 	}
