@@ -194,6 +194,18 @@ struct mtv_deadline mtv_deadline_min(struct mtv_deadline a,
                                      struct mtv_deadline b);
 
 /*
+ * Interruption (SIGINT/SIGTERM). mtv_interrupt() is async-signal-safe and
+ * meant to be called from a signal handler. While the flag is set every
+ * deadline reads as expired, so every wait in the program returns; callers
+ * tell an interruption from a timeout with mtv_interrupted(), which returns
+ * the signal number (0: none). Teardown clears the flag so its own waits
+ * work; a second signal sets it again.
+ */
+void mtv_interrupt(int signo);
+int mtv_interrupted(void);
+void mtv_interrupt_clear(void);
+
+/*
  * Format a wall-clock time (ms since epoch) as RFC 3339 UTC with second
  * precision and 'Z' ("2026-11-25T19:52:20Z"). out must hold 21 bytes.
  */

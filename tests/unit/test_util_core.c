@@ -157,6 +157,19 @@ static void test_deadline__never_and_expired(void **state)
     assert_int_equal(mtv_deadline_min(never, now).at_ms, now.at_ms);
 }
 
+static void test_deadline__interrupt_expires_every_deadline(void **state)
+{
+    struct mtv_deadline never = mtv_deadline_in(-1);
+
+    (void)state;
+    assert_int_equal(mtv_interrupted(), 0);
+    mtv_interrupt(15);
+    assert_int_equal(mtv_interrupted(), 15);
+    assert_true(mtv_deadline_expired(&never));
+    mtv_interrupt_clear();
+    assert_false(mtv_deadline_expired(&never));
+}
+
 static void test_random__id_alphabet(void **state)
 {
     char id[65];
@@ -179,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_str__misc),
         cmocka_unit_test(test_time__rfc3339_roundtrip),
         cmocka_unit_test(test_deadline__never_and_expired),
+        cmocka_unit_test(test_deadline__interrupt_expires_every_deadline),
         cmocka_unit_test(test_random__id_alphabet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

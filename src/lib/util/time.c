@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -35,10 +36,30 @@ struct mtv_deadline mtv_deadline_in(int64_t ms)
     return d;
 }
 
+static volatile sig_atomic_t interrupt_signal;
+
+void mtv_interrupt(int signo)
+{
+    interrupt_signal = signo != 0 ? signo : SIGINT;
+}
+
+int mtv_interrupted(void)
+{
+    return (int)interrupt_signal;
+}
+
+void mtv_interrupt_clear(void)
+{
+    interrupt_signal = 0;
+}
+
 int64_t mtv_deadline_remaining_ms(const struct mtv_deadline *d)
 {
     int64_t now;
 
+    if (interrupt_signal != 0) {
+        return 0;
+    }
     if (d->at_ms == INT64_MAX) {
         return INT64_MAX;
     }
