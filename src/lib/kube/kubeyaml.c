@@ -87,6 +87,79 @@ static int yerr(struct yparse *y, const struct yline *l, const char *what)
                          l != NULL ? l->indent + 1 : 0, what);
 }
 
+static struct mtv_json *scalar(const char *s);
+
+/* Trimmed copy of s[0..n). */
+static char *trimmed(const char *s, size_t n)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    return mtv_strndup(s, n);
+}
+
+/* Add one "k: v" (map) or "v" (seq) item of a flat flow collection. */
+static int flow_item(struct mtv_json *coll, bool map, const char *s,
+                     size_t n)
+{
+    char *item = trimmed(s, n);
+    const char *colon = item != NULL && map ? strstr(item, ": ") : NULL;
+    int rc = item != NULL ? 0 : MTV_ENOMEM;
+
+    if (rc == 0 && item[0] == '\0') {
+        free(item);
+        return 0;
+    }
+    if (rc == 0 && map && colon == NULL) {
+        rc = MTV_EINVAL;
+    } else if (rc == 0 && map) {
+        char *k = trimmed(item, (size_t)(colon - item));
+        struct mtv_json *ks = k != NULL ? scalar(k) : NULL;
+        const char *key = mtv_json_string_value(ks);
+        rc = key != NULL && strpbrk(key, ".[\\") == NULL
+                 ? mtv_json_set_take(coll, key, scalar(colon + 2))
+                 : MTV_EINVAL;
+        mtv_json_free(ks);
+        free(k);
+    } else if (rc == 0) {
+        rc = mtv_json_push_take(coll, scalar(item));
+    }
+    free(item);
+    return rc;
+}
+
+/* A flat flow collection "{a: b, c: d}" or "[a, b]" (no nesting). */
+static struct mtv_json *flow(const char *s, size_t n)
+{
+    bool map = s[0] == '{';
+    struct mtv_json *coll = map ? mtv_json_new_object()
+                                : mtv_json_new_array();
+    const char *p = s + 1;
+    const char *end = s + n - 1;
+    char quote = 0;
+
+    for (const char *q = p; coll != NULL && q <= end; q++) {
+        if (quote != 0) {
+            quote = *q == quote ? 0 : quote;
+        } else if (*q == '\'' || *q == '"') {
+            quote = *q;
+        } else if (*q == '{' || *q == '[') {
+            break; /* nesting: not supported, keep what we have */
+        } else if (*q == ',' || q == end) {
+            if (flow_item(coll, map, p, (size_t)(q - p)) != 0) {
+                mtv_json_free(coll);
+                return NULL;
+            }
+            p = q + 1;
+        }
+    }
+    return coll;
+}
+
 /* Decode a scalar (plain or quoted) into a json value. */
 static struct mtv_json *scalar(const char *s)
 {
@@ -94,11 +167,9 @@ static struct mtv_json *scalar(const char *s)
     struct mtv_json *v = NULL;
     size_t n = strlen(s);
 
-    if (strcmp(s, "{}") == 0) {
-        return mtv_json_new_object();
-    }
-    if (strcmp(s, "[]") == 0) {
-        return mtv_json_new_array();
+    if (n >= 2 && ((s[0] == '{' && s[n - 1] == '}') ||
+                   (s[0] == '[' && s[n - 1] == ']'))) {
+        return flow(s, n);
     }
     if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0) {
         return mtv_json_new_null();
