@@ -222,6 +222,15 @@ int mtv_vsphere_wait_task(struct mtv_vsphere *vs, const struct mtv_moref *task,
 int mtv_vsphere_wait_guest(struct mtv_vsphere *vs, const struct mtv_moref *vm,
                            int64_t timeout_ms, struct mtv_error *err);
 
+/*
+ * Wait until runtime.powerState equals `state` ("poweredOn",
+ * "poweredOff", "suspended"), e.g. after ShutdownGuest; MTV_ETIMEOUT.
+ */
+int mtv_vsphere_wait_power_state(struct mtv_vsphere *vs,
+                                 const struct mtv_moref *vm,
+                                 const char *state, int64_t timeout_ms,
+                                 struct mtv_error *err);
+
 /* ------------------------------------------------------------ VM record */
 
 struct mtv_vm_ip {

@@ -140,19 +140,47 @@ static void test_vsphere_client__insecure_honoured(void **state)
     mtv_vsphere_free(vs);
 }
 
-static void test_vsphere_client__fetched_chain_is_trusted(void **state)
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    struct mtv_buf b = MTV_BUF_INIT;
+    char chunk[4096];
+    size_t n = 0;
+
+    assert_non_null(fp);
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+        assert_int_equal(mtv_buf_append(&b, chunk, n), 0);
+    }
+    fclose(fp);
+    return mtv_buf_detach(&b);
+}
+
+static void test_vsphere_client__right_ca_accepted_chain_fetched(void **state)
 {
     struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
     struct mtv_vsphere *vs = NULL;
     struct mtv_error err = {0};
     char *pem = NULL;
+    char *server = NULL;
+    char path[512];
+    char fp1[64];
+    char fp2[64];
 
     (void)state;
-    assert_int_equal(mtv_vsphere_fetch_ca_pem(&pem, sim.url, 10000, &err), 0);
-    assert_non_null(strstr(pem, "-----BEGIN CERTIFICATE-----"));
-    /* the right CA (the fixture's) is accepted */
+    /* the right CA (the fixture's) is accepted with verification on */
+    assert_false(o.insecure);
     assert_int_equal(mtv_vsphere_connect(&vs, &o, &err), 0);
     mtv_vsphere_free(vs);
+    /* the chain for a provider Secret's cacert is the server's */
+    assert_int_equal(mtv_vsphere_fetch_ca_pem(&pem, sim.url, 10000, &err), 0);
+    snprintf(path, sizeof(path), "%s/server.pem", sim.dir);
+    server = read_text(path);
+    assert_int_equal(mtv_http_cert_sha1_fingerprint(pem, fp1, sizeof(fp1), &err),
+                     0);
+    assert_int_equal(
+        mtv_http_cert_sha1_fingerprint(server, fp2, sizeof(fp2), &err), 0);
+    assert_string_equal(fp1, fp2);
+    free(server);
     free(pem);
 }
 
@@ -241,6 +269,113 @@ static void test_vsphere_client__warm_clone_cycle(void **state)
                      MTV_ENOTFOUND);
 }
 
+struct ledger {
+    int calls;
+    char name[64];
+    struct mtv_moref task;
+};
+
+static int record_clone(const char *clone_name, const struct mtv_moref *task,
+                        void *payload)
+{
+    struct ledger *l = payload;
+
+    l->calls++;
+    mtv_strlcpy(l->name, clone_name, sizeof(l->name));
+    l->task = *task;
+    return 0;
+}
+
+static void test_vsphere_client__clone_error_is_recorded_first(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_vsphere_clone_spec spec = MTV_VSPHERE_CLONE_SPEC_INIT;
+    struct mtv_moref vm = {{0}, {0}};
+    struct ledger l = {0, "", {{0}, {0}}};
+    struct mtv_error err = {0};
+
+    /* a clone named like an existing VM: the task fails (DuplicateName) */
+    spec.source = "mtv-tests-rhel8";
+    spec.name = "xcopy-template-test";
+    spec.warm = true;
+    spec.on_task = record_clone;
+    spec.payload = &l;
+    assert_int_equal(mtv_vsphere_clone_vm(c->vs, &spec, &vm, &err),
+                     MTV_EREMOTE);
+    assert_int_equal(l.calls, 1);
+    assert_string_equal(l.name, "xcopy-template-test");
+    assert_string_equal(l.task.type, "Task");
+    assert_non_null(strstr(err.msg, "clone 'xcopy-template-test'"));
+    assert_true(strlen(err.remote) > 0);
+}
+
+static void test_vsphere_client__shutdown_guest_and_reconfigure(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_vsphere_clone_spec spec = MTV_VSPHERE_CLONE_SPEC_INIT;
+    struct mtv_moref vm = {{0}, {0}};
+    struct mtv_vm_record *rec = NULL;
+    struct ledger l = {0, "", {{0}, {0}}};
+    struct mtv_error err = {0};
+    char name[64];
+
+    make_name(name, "xcopy-template-test");
+    spec.source = "xcopy-template-test";
+    spec.name = name;
+    spec.on_task = record_clone;
+    spec.payload = &l;
+    assert_int_equal(mtv_vsphere_clone_vm(c->vs, &spec, &vm, &err), 0);
+    assert_int_equal(l.calls, 1);
+    assert_int_equal(mtv_vsphere_lookup_vm_record(&rec, c->vs, &vm, &err), 0);
+    assert_false(rec->ctk_enabled);
+    assert_int_equal(rec->ctk_keys.len, 0);
+    assert_string_equal(rec->disks[0].datastore, "LocalDS_1");
+    mtv_vm_record_free(rec);
+    rec = NULL;
+
+    assert_int_equal(
+        mtv_vsphere_reconfigure(c->vs, &vm,
+                                "<extraConfig xsi:type=\"OptionValue\">"
+                                "<key>ctkEnabled</key>"
+                                "<value xsi:type=\"xsd:string\">true</value>"
+                                "</extraConfig>",
+                                0, &err),
+        0);
+    assert_int_equal(mtv_vsphere_lookup_vm_record(&rec, c->vs, &vm, &err), 0);
+    assert_true(rec->ctk_enabled);
+    mtv_vm_record_free(rec);
+
+    assert_int_equal(mtv_vsphere_power_on(c->vs, &vm, 0, &err), 0);
+    assert_int_equal(mtv_vsphere_wait_guest(c->vs, &vm, 30000, &err), 0);
+    assert_int_equal(mtv_vsphere_shutdown_guest(c->vs, &vm, &err), 0);
+    assert_int_equal(
+        mtv_vsphere_wait_power_state(c->vs, &vm, "poweredOff", 30000, &err), 0);
+    assert_int_equal(mtv_vsphere_destroy_vm(c->vs, &vm, 0, &err), 0);
+}
+
+static void test_vsphere_client__relogin_during_wait(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_vsphere_options o = vcsim_fixture_options(&sim);
+    struct mtv_vsphere *other = NULL;
+    struct mtv_moref vm = {{0}, {0}};
+    struct mtv_error err = {0};
+
+    assert_int_equal(mtv_vsphere_lookup_vm(c->vs, "mtv-tests-rhel8", &vm, &err),
+                     0);
+    /* our waiter collector exists now; kill the session under it */
+    assert_int_equal(
+        mtv_vsphere_wait_power_state(c->vs, &vm, "poweredOff", 10000, &err), 0);
+    assert_int_equal(mtv_vsphere_connect(&other, &o, &err), 0);
+    assert_int_equal(mtv_vsphere_terminate_session(
+                         other, mtv_vsphere_session_key(c->vs), &err),
+                     0);
+    mtv_vsphere_free(other);
+    assert_int_equal(
+        mtv_vsphere_wait_power_state(c->vs, &vm, "poweredOff", 10000, &err), 0);
+    assert_int_equal(mtv_vsphere_relogins(c->vs), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,11 +386,19 @@ int main(void)
             test_vsphere_client__relogin_after_terminate, setup, teardown),
         cmocka_unit_test(test_vsphere_client__wrong_ca_rejected),
         cmocka_unit_test(test_vsphere_client__insecure_honoured),
-        cmocka_unit_test(test_vsphere_client__fetched_chain_is_trusted),
+        cmocka_unit_test(test_vsphere_client__right_ca_accepted_chain_fetched),
         cmocka_unit_test_setup_teardown(
             test_vsphere_client__find_missing_is_enotfound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vsphere_client__warm_clone_cycle,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__clone_error_is_recorded_first, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__shutdown_guest_and_reconfigure, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__relogin_during_wait, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -21,8 +21,8 @@ static int ensure_waiter(struct mtv_vsphere *vs, struct mtv_error *err)
     rc = mtv_soap_put_moref(&b, "_this", vs->property_collector.type,
                             vs->property_collector.value);
     if (rc == 0) {
-        rc = mtv_vsphere__call(vs, &r, "CreatePropertyCollector", &b,
-                               MTV_SOAP_REQUIRED, err);
+        rc = mtv_soap_call(&r, vs->soap, "CreatePropertyCollector", &b,
+                           MTV_SOAP_REQUIRED, err);
     }
     if (rc == 0 &&
         mtv_vsphere__moref_from(mtv_soap_response_value(r), &vs->waiter) != 0) {
@@ -52,8 +52,8 @@ static int create_filter(struct mtv_vsphere *vs, const struct mtv_moref *obj,
         rc = mtv_buf_puts(&b, "</spec><partialUpdates>false</partialUpdates>");
     }
     if (rc == 0) {
-        rc = mtv_vsphere__call(vs, &r, "CreateFilter", &b, MTV_SOAP_REQUIRED,
-                               err);
+        rc = mtv_soap_call(&r, vs->soap, "CreateFilter", &b, MTV_SOAP_REQUIRED,
+                           err);
     }
     if (rc == 0 &&
         mtv_vsphere__moref_from(mtv_soap_response_value(r), filter) != 0) {
@@ -185,12 +185,16 @@ static int reread(struct mtv_vsphere *vs, const struct mtv_moref *obj,
     return rc;
 }
 
+#define WATCH_RESTART 1    /* the session was renewed under us */
+#define MAX_WATCH_RELOGINS 10
+
 static int watch_loop(struct mtv_vsphere *vs, const struct mtv_moref *obj,
                       const char *const *paths, size_t n, struct watch *w,
                       const struct mtv_deadline *d, struct mtv_error *err)
 {
     char version[128] = "";
     bool empty = false;
+    unsigned relogins = vs->relogins;
     int rc = 0;
 
     while (rc == 0 && !w->done(w->payload)) {
@@ -201,8 +205,38 @@ static int watch_loop(struct mtv_vsphere *vs, const struct mtv_moref *obj,
         if (rc == 0 && empty) {
             rc = reread(vs, obj, paths, n, w, err);
         }
+        if (rc == 0 && vs->relogins != relogins) {
+            return WATCH_RESTART;
+        }
     }
     return rc;
+}
+
+/* One attempt: our collector, a filter, the loop, the filter destroyed. */
+static int watch_attempt(struct mtv_vsphere *vs, const struct mtv_moref *obj,
+                         const char *const *paths, size_t n, struct watch *w,
+                         const struct mtv_deadline *d, struct mtv_error *err)
+{
+    struct mtv_moref filter = {{0}, {0}};
+    int rc = ensure_waiter(vs, err);
+
+    if (rc == 0) {
+        rc = create_filter(vs, obj, paths, n, &filter, err);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = watch_loop(vs, obj, paths, n, w, d, err);
+    if (rc != WATCH_RESTART) {
+        destroy_filter(vs, &filter);
+    }
+    return rc;
+}
+
+static bool session_lost(const struct mtv_vsphere *vs, int rc)
+{
+    return rc == MTV_EAUTH &&
+           strcmp(mtv_soap_client_last_fault(vs->soap), "NotAuthenticated") == 0;
 }
 
 int mtv_vsphere__watch(struct mtv_vsphere *vs, const struct mtv_moref *obj,
@@ -212,22 +246,32 @@ int mtv_vsphere__watch(struct mtv_vsphere *vs, const struct mtv_moref *obj,
                        struct mtv_error *err)
 {
     struct mtv_deadline d = mtv_deadline_in(timeout_ms);
-    struct mtv_moref filter = {{0}, {0}};
     struct watch w = {change, done, payload};
-    int rc = ensure_waiter(vs, err);
+    int rc = 0;
 
-    if (rc == 0) {
-        rc = create_filter(vs, obj, paths, n_paths, &filter, err);
+    for (unsigned i = 0; i <= MAX_WATCH_RELOGINS; i++) {
+        rc = watch_attempt(vs, obj, paths, n_paths, &w, &d, err);
+        if (rc == WATCH_RESTART) {
+            continue;
+        }
+        if (!session_lost(vs, rc) || i == MAX_WATCH_RELOGINS) {
+            break;
+        }
+        mtv_log(MTV_LOG_INFO, "vsphere", "session lost watching %s, logging in "
+                "again", what);
+        mtv_error_clear(err);
+        rc = mtv_vsphere__login(vs, err);
+        if (rc != 0) {
+            break;
+        }
+        vs->relogins++;
     }
-    if (rc != 0) {
-        return mtv_error_prefix(err, "watch %s", what);
-    }
-    rc = watch_loop(vs, obj, paths, n_paths, &w, &d, err);
     if (rc == MTV_ETIMEOUT) {
         mtv_error_set(err, rc, "vsphere", "%s: not done after %lld ms", what,
                       (long long)timeout_ms);
+    } else if (rc != 0) {
+        mtv_error_prefix(err, "watch %s", what);
     }
-    destroy_filter(vs, &filter);
     return rc;
 }
 
@@ -370,5 +414,44 @@ int mtv_vsphere_wait_guest(struct mtv_vsphere *vs, const struct mtv_moref *vm,
 
     snprintf(what, sizeof(what), "guest of VM '%s'", vm->value);
     return mtv_vsphere__watch(vs, vm, paths, 4, guest_change, guest_done, &g,
+                              timeout_ms, what, err);
+}
+
+/* ----------------------------------------------------------- power state */
+
+struct power_wait {
+    const char *want;
+    char state[32];
+};
+
+static int power_change(const char *name, const struct mtv_soap_node *val,
+                        void *payload)
+{
+    struct power_wait *p = payload;
+
+    if (strcmp(name, "runtime.powerState") == 0) {
+        mtv_strlcpy(p->state, mtv_soap_node_text(val), sizeof(p->state));
+    }
+    return 0;
+}
+
+static bool power_done(void *payload)
+{
+    const struct power_wait *p = payload;
+
+    return strcmp(p->state, p->want) == 0;
+}
+
+int mtv_vsphere_wait_power_state(struct mtv_vsphere *vs,
+                                 const struct mtv_moref *vm,
+                                 const char *state, int64_t timeout_ms,
+                                 struct mtv_error *err)
+{
+    static const char *const paths[] = {"runtime.powerState"};
+    struct power_wait p = {state, ""};
+    char what[160];
+
+    snprintf(what, sizeof(what), "VM '%s' %s", vm->value, state);
+    return mtv_vsphere__watch(vs, vm, paths, 1, power_change, power_done, &p,
                               timeout_ms, what, err);
 }
