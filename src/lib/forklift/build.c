@@ -118,8 +118,7 @@ struct mtv_json *fl_providers(const struct mtv_fl_providers *p)
     return o;
 }
 
-int fl_new_patch(struct mtv_json **out, const char *name,
-                 struct mtv_error *err)
+int fl_new_patch(struct mtv_json **out, const char *name, struct mtv_error *err)
 {
     struct mtv_json *o = NULL;
 
@@ -260,8 +259,8 @@ int mtv_forklift_build_token_secret(struct mtv_json **out,
 
 int mtv_forklift_build_storage_secret(struct mtv_json **out,
                                       const struct mtv_fl_meta *meta,
-                                      const struct mtv_fl_kv *pairs,
-                                      size_t n, struct mtv_error *err)
+                                      const struct mtv_fl_kv *pairs, size_t n,
+                                      struct mtv_error *err)
 {
     struct mtv_json *o = NULL;
     int rc;
@@ -312,10 +311,9 @@ static int vsphere_settings(struct mtv_json *o,
     return mtv_json_set_take(o, "spec.settings", s);
 }
 
-int mtv_forklift_build_vsphere_provider(struct mtv_json **out,
-                                        const struct mtv_fl_meta *meta,
-                                        const struct mtv_fl_vsphere_provider *in,
-                                        struct mtv_error *err)
+int mtv_forklift_build_vsphere_provider(
+    struct mtv_json **out, const struct mtv_fl_meta *meta,
+    const struct mtv_fl_vsphere_provider *in, struct mtv_error *err)
 {
     struct mtv_json *o = NULL;
     int rc;
@@ -369,9 +367,9 @@ int mtv_forklift_build_ocp_provider(struct mtv_json **out,
     rc = rc < 0 ? rc : mtv_json_set_string(o, "spec.url", remote ? url : "");
     if (rc == 0 && remote) {
         rc = mtv_json_set_take(o, "spec.secret", fl_ref(secret));
-        rc = rc < 0 ? rc
-                    : mtv_json_set_take(o, "spec.settings",
-                                        mtv_json_new_object());
+        rc = rc < 0
+                 ? rc
+                 : mtv_json_set_take(o, "spec.settings", mtv_json_new_object());
     } else if (rc == 0) {
         rc = mtv_json_set_take(o, "spec.secret", mtv_json_new_object());
     }
@@ -403,18 +401,16 @@ static struct mtv_json *storage_entry(const struct mtv_fl_storage_map *in,
                     : mtv_json_set_string(e, "destination.accessMode",
                                           "ReadWriteOnce");
         rc = rc < 0 ? rc
-                    : mtv_json_set_string(e, "destination.volumeMode",
-                                          "Block");
+                    : mtv_json_set_string(e, "destination.volumeMode", "Block");
         rc = rc < 0 ? rc
                     : mtv_json_set_string(
                           e, "offloadPlugin.vsphereXcopyConfig.secretRef",
                           off->secret_name);
         rc = rc < 0 ? rc
-                    : mtv_json_set_string(
-                          e,
-                          "offloadPlugin.vsphereXcopyConfig."
-                          "storageVendorProduct",
-                          off->vendor);
+                    : mtv_json_set_string(e,
+                                          "offloadPlugin.vsphereXcopyConfig."
+                                          "storageVendorProduct",
+                                          off->vendor);
     }
     if (rc < 0) {
         mtv_json_free(e);

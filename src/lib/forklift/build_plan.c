@@ -59,7 +59,8 @@ static struct mtv_json *plan_labels(const struct mtv_json *labels,
 
 static int plan_refs(struct mtv_json *o, const struct mtv_fl_plan *in)
 {
-    int rc = mtv_json_set_take(o, "spec.provider", fl_providers(&in->providers));
+    int rc =
+        mtv_json_set_take(o, "spec.provider", fl_providers(&in->providers));
 
     rc = rc < 0 ? rc
                 : mtv_json_set_take(o, "spec.map.network",
@@ -132,8 +133,7 @@ static int plan_check(const struct mtv_fl_plan *in, struct mtv_error *err)
 
 int mtv_forklift_build_plan(struct mtv_json **out,
                             const struct mtv_fl_meta *meta,
-                            const struct mtv_fl_plan *in,
-                            struct mtv_error *err)
+                            const struct mtv_fl_plan *in, struct mtv_error *err)
 {
     struct mtv_json *o = NULL;
     int rc = plan_check(in, err);
@@ -247,8 +247,7 @@ static struct mtv_json *cancel_refs(const struct mtv_json *vms)
     return a;
 }
 
-int mtv_forklift_build_migration_cancel(struct mtv_json **out,
-                                        const char *name,
+int mtv_forklift_build_migration_cancel(struct mtv_json **out, const char *name,
                                         const struct mtv_json *plan,
                                         struct mtv_error *err)
 {
@@ -335,8 +334,7 @@ bool mtv_forklift_precopy_is(const struct mtv_json *controller, long minutes)
     }
 }
 
-int mtv_forklift_build_precopy_restore(struct mtv_json **out,
-                                       const char *name,
+int mtv_forklift_build_precopy_restore(struct mtv_json **out, const char *name,
                                        const struct mtv_json *previous,
                                        struct mtv_error *err)
 {
@@ -359,8 +357,7 @@ int mtv_forklift_build_precopy_restore(struct mtv_json **out,
     return 0;
 }
 
-static const char *env_value(const struct mtv_json *containers,
-                             const char *var)
+static const char *env_value(const struct mtv_json *containers, const char *var)
 {
     for (const struct mtv_json *c = mtv_json_first(containers); c != NULL;
          c = mtv_json_next(c)) {

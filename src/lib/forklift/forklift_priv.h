@@ -34,4 +34,7 @@ int fl_new_patch(struct mtv_json **out, const char *name,
 /* Set err to "out of memory" in domain forklift and return MTV_ENOMEM. */
 int fl_nomem(struct mtv_error *err);
 
+/* Run state from a conditions array (a VM's `conditions`). */
+enum mtv_fl_run_state fl_run_state_conds(const struct mtv_json *conds);
+
 #endif

@@ -224,8 +224,7 @@ static int disk_cmp(const void *a, const void *b)
 }
 
 int mtv_forklift_inv_vm_disks(struct mtv_fl_inv_disk **out, size_t *n_out,
-                              const struct mtv_json *vm,
-                              struct mtv_error *err)
+                              const struct mtv_json *vm, struct mtv_error *err)
 {
     const struct mtv_json *disks = mtv_json_get(vm, "disks");
     struct mtv_fl_inv_disk *d = NULL;

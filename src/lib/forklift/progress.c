@@ -136,7 +136,7 @@ static int read_pipeline(struct mtv_fl_vm_progress *vm,
 
 static enum mtv_fl_run_state vm_state(const struct mtv_json *j)
 {
-    enum mtv_fl_run_state s = mtv_forklift_run_state(j);
+    enum mtv_fl_run_state s = fl_run_state_conds(mtv_json_get(j, "conditions"));
 
     if (s == MTV_FL_RUN_NONE && mtv_json_get(j, "started") != NULL) {
         return MTV_FL_RUN_EXECUTING;
@@ -217,8 +217,8 @@ int mtv_forklift_progress_read(struct mtv_fl_progress *out,
                              "progress: output must be empty");
     }
     if (vms != NULL && mtv_json_type(vms) != MTV_JSON_ARRAY) {
-        return mtv_error_set(err, MTV_EPROTO, "forklift",
-                             "%s: expected array", where);
+        return mtv_error_set(err, MTV_EPROTO, "forklift", "%s: expected array",
+                             where);
     }
     if (n == 0) {
         return 0;
@@ -287,15 +287,14 @@ bool mtv_forklift_progress_changed(const struct mtv_fl_vm_progress *old,
 int mtv_forklift_progress_line(struct mtv_buf *out,
                                const struct mtv_fl_vm_progress *vm)
 {
-    int rc = mtv_buf_printf(out, "vm '%s': %s",
-                            vm->name != NULL ? vm->name : "?",
-                            vm->phase != NULL ? vm->phase : "no phase");
+    int rc =
+        mtv_buf_printf(out, "vm '%s': %s", vm->name != NULL ? vm->name : "?",
+                       vm->phase != NULL ? vm->phase : "no phase");
 
     if (rc == 0 && vm->step != NULL) {
-        rc = mtv_buf_printf(out, ", step %s %zu/%zu (%lld/%lld%s%s)",
-                            vm->step, vm->steps_completed, vm->n_steps,
-                            vm->step_done, vm->step_total,
-                            vm->step_unit != NULL ? " " : "",
+        rc = mtv_buf_printf(out, ", step %s %zu/%zu (%lld/%lld%s%s)", vm->step,
+                            vm->steps_completed, vm->n_steps, vm->step_done,
+                            vm->step_total, vm->step_unit != NULL ? " " : "",
                             vm->step_unit != NULL ? vm->step_unit : "");
     }
     if (rc == 0 && vm->n_precopies > 0) {
@@ -303,8 +302,8 @@ int mtv_forklift_progress_line(struct mtv_buf *out,
                             vm->precopies_done, vm->n_precopies);
     }
     if (rc == 0 && mtv_forklift_run_state_terminal(vm->state)) {
-        rc = mtv_buf_printf(out, ", %s",
-                            mtv_forklift_run_state_name(vm->state));
+        rc =
+            mtv_buf_printf(out, ", %s", mtv_forklift_run_state_name(vm->state));
     }
     if (rc == 0 && vm->error != NULL) {
         rc = mtv_buf_printf(out, ", error: %s", vm->error);

@@ -13,11 +13,9 @@ static void cond_from(const struct mtv_json *c, struct mtv_fl_condition *out)
     out->items = mtv_json_get(c, "items");
 }
 
-int mtv_forklift_condition(const struct mtv_json *obj, const char *type,
-                           struct mtv_fl_condition *out)
+static int cond_in(const struct mtv_json *conds, const char *type,
+                   struct mtv_fl_condition *out)
 {
-    const struct mtv_json *conds = mtv_json_get(obj, "status.conditions");
-
     for (const struct mtv_json *c = mtv_json_first(conds); c != NULL;
          c = mtv_json_next(c)) {
         if (mtv_str_eq(mtv_json_string_or(c, "type", NULL), type)) {
@@ -26,6 +24,12 @@ int mtv_forklift_condition(const struct mtv_json *obj, const char *type,
         }
     }
     return MTV_ENOTFOUND;
+}
+
+int mtv_forklift_condition(const struct mtv_json *obj, const char *type,
+                           struct mtv_fl_condition *out)
+{
+    return cond_in(mtv_json_get(obj, "status.conditions"), type, out);
 }
 
 bool mtv_forklift_condition_true(const struct mtv_json *obj, const char *type)
@@ -116,8 +120,9 @@ int mtv_forklift_format_blockers(struct mtv_buf *out,
     return n;
 }
 
-enum mtv_fl_readiness mtv_forklift_provider_readiness(
-    const struct mtv_json *provider, struct mtv_buf *why)
+enum mtv_fl_readiness
+mtv_forklift_provider_readiness(const struct mtv_json *provider,
+                                struct mtv_buf *why)
 {
     const char *phase = mtv_json_string_or(provider, "status.phase", NULL);
 
@@ -148,31 +153,41 @@ enum mtv_fl_readiness mtv_forklift_plan_readiness(const struct mtv_json *plan,
 }
 
 /* A terminal condition: status True, category Advisory or absent. */
-static bool terminal_cond(const struct mtv_json *obj, const char *type)
+static bool terminal_cond(const struct mtv_json *conds, const char *type)
 {
     struct mtv_fl_condition c;
 
-    return mtv_forklift_condition(obj, type, &c) == 0 &&
-           mtv_str_eq(c.status, "True") &&
+    return cond_in(conds, type, &c) == 0 && mtv_str_eq(c.status, "True") &&
            (c.category == NULL || mtv_str_eq(c.category, "Advisory"));
+}
+
+static bool true_cond(const struct mtv_json *conds, const char *type)
+{
+    struct mtv_fl_condition c;
+
+    return cond_in(conds, type, &c) == 0 && mtv_str_eq(c.status, "True");
+}
+
+enum mtv_fl_run_state fl_run_state_conds(const struct mtv_json *conds)
+{
+    if (terminal_cond(conds, "Failed")) {
+        return MTV_FL_RUN_FAILED;
+    }
+    if (terminal_cond(conds, "Canceled")) {
+        return MTV_FL_RUN_CANCELED;
+    }
+    if (terminal_cond(conds, "Succeeded")) {
+        return MTV_FL_RUN_SUCCEEDED;
+    }
+    if (true_cond(conds, "Executing") || true_cond(conds, "Running")) {
+        return MTV_FL_RUN_EXECUTING;
+    }
+    return MTV_FL_RUN_NONE;
 }
 
 enum mtv_fl_run_state mtv_forklift_run_state(const struct mtv_json *obj)
 {
-    if (terminal_cond(obj, "Failed")) {
-        return MTV_FL_RUN_FAILED;
-    }
-    if (terminal_cond(obj, "Canceled")) {
-        return MTV_FL_RUN_CANCELED;
-    }
-    if (terminal_cond(obj, "Succeeded")) {
-        return MTV_FL_RUN_SUCCEEDED;
-    }
-    if (mtv_forklift_condition_true(obj, "Executing") ||
-        mtv_forklift_condition_true(obj, "Running")) {
-        return MTV_FL_RUN_EXECUTING;
-    }
-    return MTV_FL_RUN_NONE;
+    return fl_run_state_conds(mtv_json_get(obj, "status.conditions"));
 }
 
 bool mtv_forklift_run_state_terminal(enum mtv_fl_run_state s)
