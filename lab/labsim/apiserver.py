@@ -473,9 +473,37 @@ class _Handler(BaseHTTPRequestHandler):
         return self._resource(method, k, parsed, q, body, upgrade)
 
     # ------------------------------------------------------------------ resources
+    def _virtual(self, method, k, p, body):
+        """Reviews and the OpenShift user: answered, never stored (every user may do everything)."""
+        user = self._user
+        if k.res == "users.user.openshift.io":
+            if method != "GET" or not p["name"]:
+                raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+            if p["name"] not in ("~", user):
+                raise ApiError(404, "NotFound", 'users.user.openshift.io "%s" not found' % p["name"])
+            return self._send(200, {"kind": "User", "apiVersion": "user.openshift.io/v1",
+                                    "metadata": {"name": user, "uid": "00000000-0000-4000-8000-000000000001"},
+                                    "groups": ["system:authenticated", "system:authenticated:oauth"]})
+        if method != "POST" or p["name"]:
+            raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        ct = (self.headers.get("Content-Type") or "")
+        obj = {} if ("protobuf" in ct or not body) else self._decode(body)
+        obj["apiVersion"], obj["kind"] = k.api_version, k.kind
+        obj.setdefault("metadata", {})["creationTimestamp"] = None
+        if k.kind == "SelfSubjectAccessReview":
+            obj["status"] = {"allowed": True, "reason": "mtvlab allows every request"}
+        elif k.kind == "SelfSubjectRulesReview":
+            obj["status"] = {"resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                             "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}], "incomplete": False}
+        else:
+            obj["status"] = {"userInfo": {"username": user, "groups": ["system:authenticated"]}}
+        return self._send(201, obj)
+
     def _resource(self, method, k, p, q, body, upgrade):
         store = self.api.store
         ns, name, sub = p["ns"], p["name"], p["sub"]
+        if k.res in _kinds.VIRTUAL:
+            return self._virtual(method, k, p, body)
         if sub and sub != "status":
             return self._subresource(method, k, p, q, body, upgrade)
         if sub == "status" and not (k.status_subresource or k.res == "namespaces"):

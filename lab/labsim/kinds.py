@@ -37,6 +37,13 @@ DEFAULT_KINDS = [
     ("imagedigestmirrorsets.config.openshift.io", "ImageDigestMirrorSet", False,
      dict(version="v1", status_subresource=True, short_names=["idms"])),
     ("consoleclidownloads.console.openshift.io", "ConsoleCLIDownload", False, dict(version="v1")),
+    # virtual kinds answered by the API server itself (never stored)
+    ("selfsubjectaccessreviews.authorization.k8s.io", "SelfSubjectAccessReview", False,
+     dict(version="v1", verbs=["create"])),
+    ("selfsubjectrulesreviews.authorization.k8s.io", "SelfSubjectRulesReview", True,
+     dict(version="v1", verbs=["create"])),
+    ("selfsubjectreviews.authentication.k8s.io", "SelfSubjectReview", False, dict(version="v1", verbs=["create"])),
+    ("users.user.openshift.io", "User", False, dict(version="v1", verbs=["get"], builtin=True)),
     ("subscriptions.operators.coreos.com", "Subscription", True,
      dict(version="v1alpha1", status_subresource=True, short_names=["sub", "subs"], categories=["olm"])),
     ("clusterserviceversions.operators.coreos.com", "ClusterServiceVersion", True,
@@ -73,6 +80,10 @@ SUBRESOURCES = [
     ("virtualmachines/start", "update"), ("virtualmachines/stop", "update"),
     ("virtualmachines/restart", "update"), ("virtualmachines/portforward", "get"),
 ]
+
+
+VIRTUAL = {"selfsubjectaccessreviews.authorization.k8s.io", "selfsubjectrulesreviews.authorization.k8s.io",
+           "selfsubjectreviews.authentication.k8s.io", "users.user.openshift.io"}
 
 
 def register_all(store, crd_source=None):
