@@ -491,6 +491,13 @@ func powerStateText(s types.VirtualMachinePowerState) string {
 	return string(s)
 }
 
+// fixDeviceChanges completes edits and gives added devices vCenter's keys.
+func fixDeviceChanges(changes []types.BaseVirtualDeviceConfigSpec, existing object.VirtualDeviceList) bool {
+	a := completeEdits(changes, existing)
+	b := normalizeAddKeys(changes, existing)
+	return a || b
+}
+
 // completeEdits fills what an "edit" device change omits from the existing device.
 // Returns true when a spec was changed.
 func completeEdits(changes []types.BaseVirtualDeviceConfigSpec, existing object.VirtualDeviceList) bool {
@@ -563,7 +570,7 @@ func (f *frontend) cloneHooks(body []byte) ([]byte, func([]byte)) {
 		for _, n := range vmNICs(&src.VirtualMachine) {
 			srcMACs = append(srcMACs, strings.ToLower(n.mac))
 		}
-		if req.Spec.Config != nil && completeEdits(req.Spec.Config.DeviceChange, object.VirtualDeviceList(src.Config.Hardware.Device)) {
+		if req.Spec.Config != nil && fixDeviceChanges(req.Spec.Config.DeviceChange, object.VirtualDeviceList(src.Config.Hardware.Device)) {
 			if nb, err := encodeRequest(&methods.CloneVM_TaskBody{Req: req}); err == nil {
 				body = nb
 			} else {
@@ -603,6 +610,7 @@ func (f *frontend) cloneHooks(body []byte) ([]byte, func([]byte)) {
 		}
 		simulator.Map.WithLock(clone, func() {
 			regenerateMACs(clone, srcMACs)
+			fixDeviceLabels(clone)
 			normalizeExtraConfig(clone, cte, specHasCtk)
 			fixGuestFullName(clone)
 		})
@@ -624,7 +632,7 @@ func (f *frontend) reconfigHooks(body []byte) ([]byte, func([]byte)) {
 		return body, nil
 	}
 	simulator.Map.WithLock(vm, func() {
-		if vm.Config != nil && completeEdits(req.Spec.DeviceChange, object.VirtualDeviceList(vm.Config.Hardware.Device)) {
+		if vm.Config != nil && fixDeviceChanges(req.Spec.DeviceChange, object.VirtualDeviceList(vm.Config.Hardware.Device)) {
 			if nb, err := encodeRequest(&methods.ReconfigVM_TaskBody{Req: req}); err == nil {
 				body = nb
 			} else {
@@ -640,6 +648,7 @@ func (f *frontend) reconfigHooks(body []byte) ([]byte, func([]byte)) {
 		}
 		simulator.Map.WithLock(vm, func() {
 			if vm.Config != nil {
+				fixDeviceLabels(vm)
 				normalizeExtraConfig(vm, cte, specHasCtk)
 				fixGuestFullName(vm)
 				notifyReconfig(vm, &req.Spec)

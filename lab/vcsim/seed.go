@@ -208,6 +208,7 @@ func seedInventory(model *simulator.Model, gs *guestSim) error {
 		vm := simulator.Map.Get(ref).(*simulator.VirtualMachine)
 		simulator.Map.WithLock(vm, func() {
 			fixGuestFullName(vm)
+			fixDeviceLabels(vm)
 		})
 	}
 	return nil

@@ -356,10 +356,15 @@ class VcsimMainTest(QuietTestCase):
                 self.assertEqual(disk.backing.fileName, "[%s] %s/%s%s.vmdk" % (ds, name, name, suffix))
                 self.assertEqual(disk.backing.datastore.name, ds)
                 self.assertGreater(disk.capacityInKB, 0)
+                self.assertEqual(disk.deviceInfo.label, "Hard disk %d" % (i + 1))
+                self.assertEqual(disk.key, 2000 + i)
                 ctrl = [d for d in hw.device if d.key == disk.controllerKey][0]
                 self.assertIsInstance(ctrl, vim.vm.device.VirtualSCSIController)
             nic_list = nics(vm)
             self.assertEqual(len(nic_list), len(networks), name)
+            for i, nic in enumerate(nic_list):
+                self.assertEqual(nic.deviceInfo.label, "Network adapter %d" % (i + 1))
+                self.assertEqual(nic.key, 4000 + i)
             for nic, net in zip(nic_list, networks):
                 if isinstance(nic.backing, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo):
                     self.assertEqual(nic.backing.network.name, net)
@@ -393,6 +398,34 @@ class VcsimMainTest(QuietTestCase):
         self.assertEqual(len(clone_macs), 2)
         self.assertFalse(set(clone_macs) & set(src_macs), "clone MACs are regenerated")
         self.assertFalse(src.config.changeTrackingEnabled)
+
+    def test_clone_with_added_disk_and_minimal_nic_edit(self):
+        src = find_vm(self.si, "mtv-tests-rhel8")
+        ds = src.datastore[0]
+        disk = vim.vm.device.VirtualDisk(
+            key=-101, controllerKey=1000, unitNumber=1, capacityInKB=1024 * 1024,
+            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
+                diskMode="persistent", fileName="[LocalDS_0]", datastore=ds, thinProvisioned=True))
+        nic = vim.vm.device.VirtualVmxnet3(key=4000, addressType="generated")  # no deviceInfo, no backing
+        config = vim.vm.ConfigSpec(
+            deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk),
+                          vim.vm.device.VirtualDeviceSpec(operation="edit", device=nic)],
+            extraConfig=[vim.option.OptionValue(key="ctkEnabled", value="true"),
+                         vim.option.OptionValue(key="scsi0:0.ctkEnabled", value="true"),
+                         vim.option.OptionValue(key="scsi0:1.ctkEnabled", value="true")])
+        name = "mtv-tests-rhel8-ad-" + secrets.token_hex(3)
+        spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec(pool=src.resourcePool, datastore=ds),
+                                powerOn=False, template=False, config=config)
+        vm = self.track(wait_task(self.si, src.CloneVM_Task(folder=src.parent, name=name, spec=spec)))
+        got = [(d.key, d.unitNumber, d.backing.fileName, d.deviceInfo.label) for d in disks(vm)]
+        self.assertEqual(got, [(2000, 0, "[LocalDS_0] %s/%s.vmdk" % (name, name), "Hard disk 1"),
+                               (2001, 1, "[LocalDS_0] %s/%s_1.vmdk" % (name, name), "Hard disk 2")])
+        self.assertTrue(vm.config.changeTrackingEnabled)
+        (clone_nic,) = nics(vm)
+        self.assertEqual(clone_nic.backing.deviceName, "VM Network")
+        self.assertEqual(clone_nic.deviceInfo.label, "Network adapter 1")
+        self.assertNotEqual(clone_nic.macAddress, nics(src)[0].macAddress)
+        self.assertEqual(len(disks(src)), 1)
 
     def test_clone_to_existing_name_fails(self):
         src = find_vm(self.si, "xcopy-template-test")
