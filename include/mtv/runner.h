@@ -144,11 +144,15 @@ enum mtv_status {
 /* "passed", "failed", "error", "skipped", "pending". Static. */
 const char *mtv_status_name(enum mtv_status s);
 
+/* Shared by runner.h and checks.h (identical in both). */
+#ifndef MTV_CHECK_STATUS_DEFINED
+#define MTV_CHECK_STATUS_DEFINED
 enum mtv_check_status {
     MTV_CHECK_PASS = 0,
     MTV_CHECK_FAIL,
     MTV_CHECK_SKIP,
 };
+#endif
 
 /* One validator's outcome for one VM (CONTRACTS.md §7 names). */
 struct mtv_validator_result {
