@@ -313,11 +313,64 @@ static int load_layers(struct mtv_config *c, struct cnode **root,
     return src != NULL ? apply_sets(*root, c, src, diag) : 0;
 }
 
+/* Sort key of an error line: (source index, line, col) from its prefix. */
+static void err_key(const struct mtv_strv *sources, const char *e,
+                    long key[3])
+{
+    key[0] = (long)sources->len;
+    key[1] = 0;
+    key[2] = 0;
+    for (size_t i = 0; i < sources->len; i++) {
+        size_t n = strlen(sources->items[i]);
+
+        if (strncmp(e, sources->items[i], n) == 0 && e[n] == ':') {
+            key[0] = (long)i;
+            sscanf(e + n, ":%ld:%ld", &key[1], &key[2]);
+            return;
+        }
+    }
+}
+
+static bool err_before(const struct mtv_strv *sources, const char *a,
+                       const char *b)
+{
+    long ka[3];
+    long kb[3];
+
+    err_key(sources, a, ka);
+    err_key(sources, b, kb);
+    for (int i = 0; i < 3; i++) {
+        if (ka[i] != kb[i]) {
+            return ka[i] < kb[i];
+        }
+    }
+    return false;
+}
+
+/* Errors from `from` on, in file order (stable insertion sort). */
+static void sort_errors(const struct mtv_strv *sources, struct mtv_diag *d,
+                        size_t from)
+{
+    char **v = d->errors.items;
+
+    for (size_t i = from + 1; d != NULL && i < d->errors.len; i++) {
+        char *cur = v[i];
+        size_t j = i;
+
+        while (j > from && err_before(sources, cur, v[j - 1])) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = cur;
+    }
+}
+
 static int load(struct mtv_config **out, const struct mtv_config_sources *src,
                 const char *text, size_t len, struct mtv_diag *diag)
 {
     struct mtv_config *c = calloc(1, sizeof(*c));
     struct cnode *root = NULL;
+    size_t first_err = diag ? diag->errors.len : 0;
     int rc = 0;
 
     if (c == NULL) {
@@ -332,6 +385,9 @@ static int load(struct mtv_config **out, const struct mtv_config_sources *src,
     }
     if (rc == 0) {
         rc = normalise(c);
+    }
+    if (diag != NULL) {
+        sort_errors(&c->sources, diag, first_err);
     }
     cnode_free(root);
     if (rc != 0) {

@@ -133,7 +133,7 @@ static void got_text(const struct cnode *n, char *out, size_t size)
     if (n->kind == CN_MAP) {
         snprintf(out, size, "a mapping");
     } else if (n->kind == CN_SEQ) {
-        snprintf(out, size, "a list");
+        snprintf(out, size, n->n ? "a list" : "an empty list");
     } else if (cnode_is_null(n)) {
         snprintf(out, size, "null");
     } else {
