@@ -156,11 +156,11 @@ func main() {
 	log.SetPrefix(progName + ": ")
 	log.SetOutput(&quietLog{w: os.Stderr})
 
-	user, pass, err := readCredentials(o.credsFile)
+	prefix, err := parseGuestIPPrefix(o.guestIPPrefix)
 	if err != nil {
 		fatalf(2, "%v", err)
 	}
-	prefix, err := parseGuestIPPrefix(o.guestIPPrefix)
+	user, pass, err := readCredentials(o.credsFile)
 	if err != nil {
 		fatalf(2, "%v", err)
 	}

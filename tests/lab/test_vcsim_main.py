@@ -598,12 +598,15 @@ class VcsimLatencyTest(QuietTestCase):
 class VcsimSignalTest(QuietTestCase):
     def setUp(self):
         super().setUp()
-        self.sim = Vcsim()
+        self.sim = Vcsim("--guest-ip-prefix", "127.43")
         self.addCleanup(self.sim.stop)
 
     def test_sigterm_exits_zero_and_frees_port(self):
         si = self.sim.connect()
-        self.assertTrue(find_vm(si, "mtv-tests-rhel8"))
+        vm = find_vm(si, "xcopy-template-test")
+        wait_task(si, vm.PowerOnVM_Task())  # left powered on: the shutdown must not care
+        wait_props(si, vm, GUEST_PATHS, guest_running)
+        self.assertEqual(vm.guest.ipAddress, "127.43.1.1")  # --guest-ip-prefix, first VM index
         self.sim.proc.send_signal(signal.SIGTERM)
         self.assertEqual(self.sim.proc.wait(timeout=15), 0)
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -615,6 +618,15 @@ class VcsimSignalTest(QuietTestCase):
 
 
 class VcsimBadArgsTest(QuietTestCase):
+    def test_guest_ip_prefix_outside_loopback_refused(self):
+        build_binary()
+        res = subprocess.run([BINARY, "--listen", "127.0.0.1:0", "--tls-cert", "x", "--tls-key", "y",
+                              "--credentials-file", "z", "--guest-ip-prefix", "10.1"],
+                             capture_output=True, timeout=60)
+        self.assertEqual(res.returncode, 2)
+        self.assertEqual(res.stdout, b"")
+        self.assertIn(b"guest-ip-prefix", res.stderr)
+
     def test_missing_credentials_file_fails(self):
         build_binary()
         with tempfile.TemporaryDirectory() as d:
