@@ -28,7 +28,8 @@ enum {
     CMD_CLEAN = 1u << 3,
     CMD_VERSION = 1u << 4,
     CMD_HELP = 1u << 5,
-    CMD_ALL = 0x3f,
+    CMD_VSPHERE = 1u << 6,
+    CMD_ALL = 0x7f,
 };
 
 /* The parsed command line. Strings are borrowed from argv. */
@@ -41,6 +42,8 @@ struct cli {
     const char *providers_path;   /* --providers, NULL: default */
     const char *help_topic;       /* help CMD */
     bool want_help;               /* -h / --help after a command */
+    const char *args[2];          /* positional args (vsphere vm NAME) */
+    size_t n_args;
 };
 
 typedef int (*cli_cmd_fn)(struct cli *cli);
@@ -118,6 +121,7 @@ int cmd_run(struct cli *cli);
 int cmd_clean(struct cli *cli);
 int cmd_version(struct cli *cli);
 int cmd_help(struct cli *cli);
+int cmd_vsphere(struct cli *cli);
 
 /* Print "mtvtest: error: <fmt>" (one line) to stderr. */
 void cli_error(const char *fmt, ...) MTV_PRINTF(1, 2);

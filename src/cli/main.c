@@ -17,6 +17,8 @@ const struct cli_command cli_commands[] = {
      "remove what a run left behind"},
     {"version", CMD_VERSION, cmd_version, "version", "print the version"},
     {"help", CMD_HELP, cmd_help, "help [COMMAND]", "show help"},
+    {"vsphere", CMD_VSPHERE, cmd_vsphere, "vsphere vm NAME [OPTIONS]",
+     "print the source VM record (what the checks read) as JSON"},
     {NULL, 0, NULL, NULL, NULL},
 };
 

@@ -305,6 +305,10 @@ static int positional(struct cli *cli, const char *arg)
         cli->help_topic = arg;
         return 0;
     }
+    if (cli->cmd->bit == CMD_VSPHERE && cli->n_args < 2) {
+        cli->args[cli->n_args++] = arg;
+        return 0;
+    }
     cli_error("unexpected argument '%s' for '%s'", arg, cli->cmd->name);
     return CLI_EXIT_USAGE;
 }

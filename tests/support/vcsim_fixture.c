@@ -1,6 +1,7 @@
 /*
  * vcsim_fixture: see vcsim_fixture.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -290,17 +291,22 @@ static void wait_exit(struct vcsim_fixture *f)
     waitpid(f->pid, NULL, 0);
 }
 
+/* Remove the fixture's (flat) directory and every file in it. */
 static void remove_dir(const char *dir)
 {
-    static const char *const files[] = {
-        "ca.key",     "ca.pem",     "ca.srl",      "other-ca.key",
-        "other-ca.pem", "server.key", "server.csr", "server.pem",
-        "server.ext", "credentials"};
+    DIR *d = opendir(dir);
+    struct dirent *e = NULL;
     char path[512];
 
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         unlink(path);
+    }
+    if (d != NULL) {
+        closedir(d);
     }
     rmdir(dir);
 }
