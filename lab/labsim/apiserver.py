@@ -142,6 +142,7 @@ _ACCEPT_TABLE = re.compile(r"as=Table", re.I)
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 900  # an idle keep-alive connection is closed after this many seconds
     server_version = "mtvlab"
     sys_version = ""
     api = None  # set by ApiServer
@@ -274,14 +275,17 @@ class _Handler(BaseHTTPRequestHandler):
             if st.fault_active("slow"):
                 st.fault_fired("slow")
                 time.sleep(api.rnd.uniform(*SLOW_SECONDS))
-            if st.fault_active("reset") and api.rnd.random() < self._rate("reset"):
+            oauth = path in ("/.well-known/oauth-authorization-server", "/oauth/authorize", "/oauth/token")
+            if oauth:
+                pass  # the OAuth server is not the Kubernetes API: only "slow" applies
+            elif st.fault_active("reset") and api.rnd.random() < self._rate("reset"):
                 st.fault_fired("reset")
                 return self._reset()
-            if st.fault_active("http-500") and api.rnd.random() < self._rate("http-500"):
+            if not oauth and st.fault_active("http-500") and api.rnd.random() < self._rate("http-500"):
                 st.fault_fired("http-500")
                 raise ApiError(500, "InternalError", "Internal error occurred: etcdserver: request timed out "
                                "(mtvlab fault http-500)", {"causes": [{"message": "etcdserver: request timed out"}]})
-            if st.fault_active("http-429") and api.rnd.random() < self._rate("http-429"):
+            if not oauth and st.fault_active("http-429") and api.rnd.random() < self._rate("http-429"):
                 st.fault_fired("http-429")
                 raise ApiError(429, "TooManyRequests", "Too many requests, please try again later.",
                                {"retryAfterSeconds": 1}, headers={"Retry-After": "1"})
@@ -766,8 +770,15 @@ class _Handler(BaseHTTPRequestHandler):
                 except ApiError as e:
                     emit("ERROR", e.status())
                     return self._end_chunks()
-                for erv, etype, _res, obj in evs:
-                    if matches(obj):
+                for erv, etype, _res, obj, prev in evs:
+                    now_match = matches(obj)
+                    if etype == "MODIFIED" and prev is not None and (lreq or freq):
+                        was = matches(prev)
+                        if now_match and not was:
+                            etype = "ADDED"
+                        elif was and not now_match:
+                            etype, now_match = "DELETED", True
+                    if now_match:
                         emit(etype, obj)
                         last_sent = time.monotonic()
                     cur = erv

@@ -43,6 +43,20 @@ def _write(path, text, mode=0o600):
     os.replace(str(tmp), str(path))
 
 
+def _die_with_parent():
+    """A preexec_fn making the child get SIGTERM when the daemon dies (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+    def fn():
+        prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    return fn
+
+
 def prepare_dir(dir):
     """Create DIR, the lab CA and random credentials (DIR/credentials.json, DIR/admin-token, 0600) when
     missing; returns the credentials dict."""
@@ -197,7 +211,8 @@ class Lab:
         if self.vcenter_latency_ms:
             args += ["--latency-ms", str(self.vcenter_latency_ms)]
         logf = open(str(self.dir / "vcsim.log"), "ab")
-        self.vcsim_proc = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.vcsim_proc = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                           preexec_fn=_die_with_parent())
         logf.close()
         _write(self.dir / "vcsim.pid", "%d\n" % self.vcsim_proc.pid, 0o644)
         deadline = time.monotonic() + 120

@@ -539,10 +539,10 @@ class Store:
         return ApiError(404, "NotFound", '%s "%s" not found' % (k.qualified(), name),
                         {"name": name, "group": k.group, "kind": k.plural})
 
-    def _commit(self, etype, res, obj):
+    def _commit(self, etype, res, obj, prev=None):
         rv = int(obj["metadata"]["resourceVersion"])
         snap = _copy(obj)
-        self._history.append((rv, etype, res, snap))
+        self._history.append((rv, etype, res, snap, prev))
         while len(self._history) > self._history_size:
             old = self._history.popleft()
             self._compacted = old[0]
@@ -770,7 +770,7 @@ class Store:
                 self._remove_locked(k, key, new)
                 return _copy(new)
             self._enqueue_gc(("namespace", name))
-        self._commit("MODIFIED", k.res, new)
+        self._commit("MODIFIED", k.res, new, old)
         return _copy(new)
 
     @staticmethod
@@ -881,7 +881,7 @@ class Store:
                 new.setdefault("status", {})["phase"] = "Terminating"
                 new["metadata"]["resourceVersion"] = self._next_rv()
                 self._objs[res][key] = new
-                self._commit("MODIFIED", res, new)
+                self._commit("MODIFIED", res, new, old)
                 self._enqueue_gc(("namespace", name))
                 return _copy(new)
             if propagation == "Orphan":
@@ -900,7 +900,7 @@ class Store:
                 new["metadata"]["deletionGracePeriodSeconds"] = 0
                 new["metadata"]["resourceVersion"] = self._next_rv()
                 self._objs[res][key] = new
-                self._commit("MODIFIED", res, new)
+                self._commit("MODIFIED", res, new, old)
                 return _copy(new)
             final = _copy(old)
             final["metadata"]["resourceVersion"] = self._next_rv()
@@ -1055,11 +1055,12 @@ class Store:
         """Events newer than ``rv`` (int or str) as a list of (rv, type, res, obj), waiting up to
         ``timeout`` seconds for at least one. ApiError 410 Expired when ``rv`` is older than the
         bounded history."""
-        return self.events_since(rv, res, timeout)[0]
+        return [e[:4] for e in self.events_since(rv, res, timeout)[0]]
 
     def events_since(self, rv, res=None, timeout=0.0):
-        """Like ``events_after`` but returns (events, head_rv): head_rv is the newest resourceVersion
-        the caller has now seen everything up to (for bookmarks)."""
+        """Like ``events_after`` but returns (events, head_rv) with events as (rv, type, res, obj, prev)
+        (``prev``: the state before a MODIFIED, else None; do not modify it); head_rv is the newest
+        resourceVersion the caller has now seen everything up to (for bookmarks)."""
         rv = int(rv)
         deadline = time.monotonic() + timeout
         with self._lock:
@@ -1075,7 +1076,7 @@ class Store:
                 head = max(rv, self._history[-1][0] if self._history else rv)
                 if out:
                     out.reverse()
-                    return [(e[0], e[1], e[2], _copy(e[3])) for e in out], head
+                    return [(e[0], e[1], e[2], _copy(e[3]), e[4]) for e in out], head
                 rv = head  # only other resources changed; keep waiting from there
                 left = deadline - time.monotonic()
                 if left <= 0 or self._closed:

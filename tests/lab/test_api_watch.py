@@ -50,6 +50,23 @@ class WatchTest(LabTestCase):
         self.assertEqual(ev["object"]["data"], {"k": "v"})
         w.close()
 
+    def test_label_selector_transitions(self):
+        rv = self.c.get(CMS).json()["metadata"]["resourceVersion"]
+        self.c.post(CMS, {"metadata": {"name": "t-a", "labels": {"w": "no"}}})
+        self.c.patch(CMS + "/t-a", {"metadata": {"labels": {"w": "yes"}}})
+        self.c.patch(CMS + "/t-a", {"data": {"k": "v"}})
+        self.c.patch(CMS + "/t-a", {"metadata": {"labels": {"w": "no"}}})
+        self.c.patch(CMS + "/t-a", {"data": {"k": "w"}})
+        w = self.c.watch(CMS + "?watch=true&labelSelector=w%3Dyes&resourceVersion=" + rv + "&timeoutSeconds=3")
+        got = []
+        while True:
+            ev = w.next()
+            if ev is None:
+                break
+            got.append(ev["type"])
+        w.close()
+        self.assertEqual(got, ["ADDED", "MODIFIED", "DELETED"])
+
     def test_bookmarks_and_clean_timeout(self):
         rv = self.c.get(CMS).json()["metadata"]["resourceVersion"]
         w = self.c.watch(FORKLIFT + "/namespaces/%s/plans?watch=true&allowWatchBookmarks=true&resourceVersion=%s"
