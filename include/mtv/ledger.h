@@ -133,11 +133,11 @@ size_t mtv_ledger_count_live(const struct mtv_ledger *l);
 /* ------------------------------------------------------------- teardown */
 
 enum mtv_td_verb {
-    MTV_TD_RESTORE = 0, /* merge-patch `patch` onto the object */
-    MTV_TD_CANCEL,      /* Migration: if Running, patch spec.cancel, wait */
-    MTV_TD_ARCHIVE,     /* Plan: patch spec.archived=true, wait Archived */
-    MTV_TD_DELETE,      /* DELETE, wait until 404 */
-    MTV_TD_SWEEP,       /* list (ns, label/name filter), delete each, wait */
+    MTV_TD_RESTORE = 0,   /* merge-patch `patch` onto the object */
+    MTV_TD_CANCEL,        /* Migration: if Running, patch spec.cancel, wait */
+    MTV_TD_ARCHIVE,       /* Plan: patch spec.archived=true, wait Archived */
+    MTV_TD_DELETE,        /* DELETE, wait until 404 */
+    MTV_TD_SWEEP,         /* list (ns, label/name filter), delete each, wait */
     MTV_TD_DESTROY_CLONE, /* vSphere: power off, Destroy_Task */
 };
 
@@ -164,13 +164,13 @@ struct mtv_td_resource {
  */
 struct mtv_td_action {
     enum mtv_td_verb verb;
-    char *kind;        /* "Plan", MTV_LEDGER_KIND_CLONE, ... */
-    char *api_version; /* NULL for clones */
+    char *kind;                 /* "Plan", MTV_LEDGER_KIND_CLONE, ... */
+    char *api_version;          /* NULL for clones */
     struct mtv_td_resource res; /* zeroed for clones/unknown kinds */
-    char *ns;          /* NULL: cluster-scoped / cluster-wide sweep */
-    char *name;        /* object, clone name; NULL for sweeps */
-    char *moref;       /* clones, when known */
-    char *scenario;    /* NULL for session-wide objects */
+    char *ns;                   /* NULL: cluster-scoped / cluster-wide sweep */
+    char *name;                 /* object, clone name; NULL for sweeps */
+    char *moref;                /* clones, when known */
+    char *scenario;             /* NULL for session-wide objects */
     /* SWEEP: filters (either or both): */
     char *name_contains;  /* names containing this (session id) */
     char *label_selector; /* "mtvtest.io/session=<id>" */
@@ -188,7 +188,10 @@ struct mtv_td_plan {
     size_t len;
 };
 
-#define MTV_TD_PLAN_INIT {NULL, 0}
+#define MTV_TD_PLAN_INIT                                                       \
+    {                                                                          \
+        NULL, 0                                                                \
+    }
 
 /*
  * The ordered teardown of every entry not yet GONE (section 1.13, G10):
@@ -205,8 +208,7 @@ struct mtv_td_plan {
  * out must be empty (MTV_TD_PLAN_INIT); dispose with mtv_td_plan_dispose.
  */
 int mtv_ledger_teardown_plan(struct mtv_td_plan *out,
-                             const struct mtv_ledger *l,
-                             struct mtv_error *err);
+                             const struct mtv_ledger *l, struct mtv_error *err);
 
 /*
  * The ledger-less teardown of `clean --session ID`: for each kind of step
