@@ -203,10 +203,13 @@ static int make_transport(struct mtv_http_client **own,
         *t = *o->transport;
         return 0;
     }
+    int rc = 0;
+
     ho.insecure = o->insecure;
     ho.ca_pem = o->ca_pem;
-    if (mtv_http_client_new(own, &ho, err) != 0) {
-        return err != NULL ? err->code : MTV_EIO;
+    rc = mtv_http_client_new(own, &ho, err);
+    if (rc != 0) {
+        return rc;
     }
     *t = mtv_http_client_transport(*own);
     return 0;

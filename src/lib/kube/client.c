@@ -43,6 +43,7 @@ static int make_http(struct mtv_kube_client *c,
                      struct mtv_error *err)
 {
     struct mtv_http_options ho = MTV_HTTP_OPTIONS_INIT;
+    int rc = 0;
 
     if (o->transport != NULL) {
         c->transport = *o->transport;
@@ -54,8 +55,9 @@ static int make_http(struct mtv_kube_client *c,
     ho.client_key_pem = c->config->key_pem;
     ho.timeout_ms = c->timeout_ms;
     ho.trace = o->trace;
-    if (mtv_http_client_new(&c->http, &ho, err) != 0) {
-        return err != NULL ? err->code : MTV_EINVAL;
+    rc = mtv_http_client_new(&c->http, &ho, err);
+    if (rc != 0) {
+        return rc;
     }
     c->transport = mtv_http_client_transport(c->http);
     return 0;
@@ -378,7 +380,8 @@ int kube__do(struct mtv_kube_client *c, const struct kube_req *r,
     }
     free(url);
     if (rc != 0) {
-        return mtv_error_prefix(err, "%s", r->what);
+        mtv_error_prefix(err, "%s", r->what);
+        return rc;
     }
     if (resp->status < 200 || resp->status >= 300) {
         return kube__status_error(resp, r->method, r->what, err);

@@ -226,9 +226,13 @@ int mtv_kube_wait_for(struct mtv_json **out, struct mtv_kube_client *c,
 {
     struct mtv_kube_ref coll;
     struct wait_state ws = {w, NULL, 0};
+    struct mtv_error local;
     char *selector = NULL;
     int rc = 0;
 
+    if (err == NULL) {
+        err = &local; /* the loop reads http_status to spot a 410 */
+    }
     if (out != NULL && *out != NULL) {
         return mtv_error_set(err, MTV_EINVAL, "k8s", "wait_for: bad out");
     }

@@ -66,7 +66,8 @@ static int parse_event(const char *line, size_t n, struct mtv_kube_event *ev,
     int rc = mtv_json_parse(&root, line, n, NULL, err);
 
     if (rc != 0) {
-        return mtv_error_prefix(err, "watch event");
+        mtv_error_prefix(err, "watch event");
+        return rc;
     }
     type = mtv_json_string_or(root, "type", "");
     for (int i = 1; i <= MTV_KUBE_ERROR; i++) {
