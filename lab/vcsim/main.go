@@ -250,7 +250,7 @@ func main() {
 		}
 	}
 	gs.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	if err := srv.Shutdown(ctx); err != nil {
 		// Long-polling WaitForUpdatesEx calls do not end by themselves: close them.
 		_ = srv.Close()
