@@ -291,7 +291,8 @@ static void decode_field(struct pctx *c, struct mtv_provider *p,
     }
 }
 
-static void check_required(struct pctx *c, struct mtv_provider *p)
+static void check_required(struct pctx *c, struct mtv_provider *p,
+                           const struct mtv_json *obj)
 {
     char what[160];
 
@@ -309,7 +310,7 @@ static void check_required(struct pctx *c, struct mtv_provider *p)
     }
     for (const struct pfield *f = provider_fields; f->name; f++) {
         if ((f->need & (1u << p->type)) && f->kind == PK_STR &&
-            *(char **)((char *)p + f->off) == NULL) {
+            mtv_json_get(obj, f->name) == NULL) {
             snprintf(what, sizeof(what), "required for type '%s'",
                      p->type_name);
             perr(c, f->name, what);
@@ -337,10 +338,10 @@ static void decode_provider(struct pctx *c, struct mtv_provider *p,
         }
         decode_field(c, p, f, m);
     }
-    if (p->type_name == NULL) {
+    if (mtv_json_get(obj, "type") == NULL) {
         perr(c, "type", "required");
     }
-    check_required(c, p);
+    check_required(c, p, obj);
 }
 
 static int parse_error(const char *name, const struct mtv_json_pos *pos,

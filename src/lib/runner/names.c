@@ -94,11 +94,12 @@ static void describe_vms(struct mtv_buf *out, const struct mtv_run_env *env,
         const struct mtv_config_vm *vm = &s->vms[i];
         char *clone = mtv_name_clone(sid, vm->name, suffix, "xxxx");
 
-        mtv_buf_printf(out,
-                       "  vm: clone '%s' as '%s' (%sCBT %s, power %s%s%s)\n",
-                       vm->name, vm->clone_name ? vm->clone_name : clone,
-                       vm->disk_type ? vm->disk_type : "",
-                       vm->disk_type ? ", " : "",
+        mtv_buf_printf(out, "  vm: clone '%s' as '%s' (", vm->name,
+                       vm->clone_name ? vm->clone_name : clone);
+        if (vm->disk_type != NULL) {
+            mtv_buf_printf(out, "disks %s, ", vm->disk_type);
+        }
+        mtv_buf_printf(out, "CBT %s, power %s%s)\n",
                        s->warm_migration ? "on" : "off",
                        vm->source_vm_power ? vm->source_vm_power : "as is",
                        vm->guest_agent ? ", guest agent required" : "");
