@@ -155,26 +155,21 @@ class _Server(paramiko.ServerInterface):
         return False
 
     def check_channel_exec_request(self, channel, command):
+        # Answer synchronously (data, exit status, EOF) before the request's SUCCESS reply goes out: a
+        # close sent from another thread could overtake that reply and make the client see
+        # "Channel closed". The client closes the channel once it has read everything.
         cmd = command.decode("utf-8", "replace") if isinstance(command, bytes) else command
-        profile = self.ep.profile()
-
-        def answer():
-            try:
-                out, err, rc = run_command(profile, cmd)
-                if out:
-                    channel.sendall(out.encode())
-                if err:
-                    channel.sendall_stderr(err.encode())
-                channel.send_exit_status(rc)
-            except Exception:  # noqa: BLE001
-                log.debug("exec failed", exc_info=True)
-            finally:
-                try:
-                    channel.shutdown_write()
-                    channel.close()
-                except Exception:  # noqa: BLE001
-                    pass
-        threading.Thread(target=answer, daemon=True).start()
+        try:
+            out, err, rc = run_command(self.ep.profile(), cmd)
+            if out:
+                channel.sendall(out.encode())
+            if err:
+                channel.sendall_stderr(err.encode())
+            channel.send_exit_status(rc)
+            channel.shutdown_write()
+        except Exception:  # noqa: BLE001
+            log.debug("exec failed", exc_info=True)
+            return False
         return True
 
 

@@ -405,6 +405,7 @@ class PortForward:
         self.headers = {l.split(":", 1)[0].strip().lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
         self.body = rest
         self.pings = 0
+        self.ping_ev = threading.Event()
         if self.status != 101:
             return
         expect = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode())
@@ -464,7 +465,9 @@ class PortForward:
                             self.mine.sendall(payload)
                         elif op == 0x9:
                             self.pings += 1
+                            self.ping_payload = payload
                             self._send(0xA, payload)
+                            self.ping_ev.set()
                         elif op == 0x8:
                             return
                 if self.mine in r:
@@ -488,10 +491,11 @@ class PortForward:
             self.tls.close()
         except OSError:
             pass
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        if hasattr(self, "sock"):
+            try:
+                self.sock.close()
+            except OSError:
+                pass
 
 
 def ssh_exec(sock_or_addr, user, password, command, timeout=15):
