@@ -515,6 +515,19 @@ class VcsimMainTest(QuietTestCase):
         self.assertEqual(second.guest.net[0].ipConfig.ipAddress[0].origin, "manual")
         self.assertEqual(len(disks(second)), 3)
 
+    def test_destroy_frees_name_and_guest_index(self):
+        name = "mtv-tests-rhel8-d-" + secrets.token_hex(3)
+        first = clone(self.si, "mtv-tests-rhel8", name)
+        wait_task(self.si, first.PowerOnVM_Task())
+        wait_props(self.si, first, GUEST_PATHS, guest_running)
+        ip = first.guest.ipAddress
+        destroy(self.si, first)
+        self.assertIsNone(find_vm(self.si, name))
+        second = self.track(clone(self.si, "mtv-tests-rhel8", name))  # the name is free again
+        wait_task(self.si, second.PowerOnVM_Task())
+        wait_props(self.si, second, GUEST_PATHS, guest_running)
+        self.assertEqual(second.guest.ipAddress, ip)  # the lowest free index is reused
+
     def test_snapshots(self):
         vm = self.track(clone(self.si, "mtv-tests-rhel8", "mtv-tests-rhel8-s-" + secrets.token_hex(3)))
         self.assertIsNone(vm.snapshot)
