@@ -207,7 +207,8 @@ struct mtv_run_result {
     int64_t start_ms;
     int64_t end_ms;
     size_t leftovers; /* objects teardown could not remove */
-    int exit_code;    /* computed by the runner (0 or 1), CLI may raise */
+    int interrupted_by; /* SIGINT/SIGTERM that stopped the run, or 0 */
+    int exit_code;    /* computed by the runner (0, 1, 130, 143) */
     struct mtv_scenario_result *scenarios;
     size_t n_scenarios;
 };
@@ -226,8 +227,8 @@ int mtv_vm_result_add_validator(struct mtv_vm_result *vm, const char *name,
 int mtv_vm_result_add_precopy(struct mtv_vm_result *vm, int64_t start_ms,
                               int64_t end_ms);
 
-/* Exit code of a finished run: 1 if any step failed/errored or teardown
- * left something behind, else 0. */
+/* Exit code of a finished run: 128 + signal when interrupted, else 1 if
+ * any step failed/errored or teardown left something behind, else 0. */
 int mtv_run_result_exit_code(const struct mtv_run_result *r);
 
 /* --------------------------------------------------------------- steps */

@@ -147,6 +147,9 @@ int mtv_vm_result_add_precopy(struct mtv_vm_result *vm, int64_t start_ms,
 
 int mtv_run_result_exit_code(const struct mtv_run_result *r)
 {
+    if (r->interrupted_by != 0) {
+        return 128 + r->interrupted_by;
+    }
     if (r->leftovers > 0) {
         return 1;
     }
