@@ -86,11 +86,11 @@ int mtv_naming_base_resource(char **out, const char *session,
                              const char *provider_version, bool copyoffload,
                              struct mtv_error *err);
 
-/* What an auto name is for: decides the tail. */
-enum mtv_name_kind {
-    MTV_NAME_PLAIN = 0,  /* Secret, Provider, StorageMap, NetworkMap */
-    MTV_NAME_PLAN,       /* "-warm" tail when warm, "-cold" otherwise */
-    MTV_NAME_MIGRATION,  /* same: the warm Migration ends in "-warm" */
+/* The tail of an auto name. */
+enum mtv_name_tail {
+    MTV_NAME_PLAIN = 0, /* Secret, Provider, StorageMap, NetworkMap */
+    MTV_NAME_WARM,      /* warm Plan and warm Migration (PORT NOTE) */
+    MTV_NAME_COLD,      /* cold Plan and Migration */
 };
 
 /*
@@ -99,8 +99,7 @@ enum mtv_name_kind {
  * after the session is ever cut. *out must be NULL; caller frees.
  */
 int mtv_naming_auto(char **out, const char *session, const char *base,
-                    enum mtv_name_kind kind, bool warm,
-                    struct mtv_error *err);
+                    enum mtv_name_tail tail, struct mtv_error *err);
 
 /*
  * VM-name suffix (section 2.2): "-<last two '-' tokens of storage_class>-
@@ -141,7 +140,6 @@ int mtv_naming_target_namespace(char **out, const char *session,
  * MTV_EINVAL when it would not fit (scenario_index >= 1296 or i > 99).
  */
 int mtv_naming_nad(char *out, size_t size, const char *session,
-                   unsigned scenario_index, unsigned i,
-                   struct mtv_error *err);
+                   unsigned scenario_index, unsigned i, struct mtv_error *err);
 
 #endif

@@ -158,17 +158,13 @@ static void test_naming_auto__plan_and_migration_are_warm(void **state)
                      0);
     assert_string_equal(base, "auto-ab12-source-vsphere-8-0-3");
     assert_int_equal(
-        mtv_naming_auto(&plan, "auto-ab12", base, MTV_NAME_PLAN, true, NULL),
-        0);
-    assert_int_equal(mtv_naming_auto(&mig, "auto-ab12", base,
-                                     MTV_NAME_MIGRATION, true, NULL),
-                     0);
+        mtv_naming_auto(&plan, "auto-ab12", base, MTV_NAME_WARM, NULL), 0);
     assert_int_equal(
-        mtv_naming_auto(&sec, "auto-ab12", base, MTV_NAME_PLAIN, true, NULL),
-        0);
-    assert_int_equal(mtv_naming_auto(&cold, "auto-ab12", base,
-                                     MTV_NAME_MIGRATION, false, NULL),
-                     0);
+        mtv_naming_auto(&mig, "auto-ab12", base, MTV_NAME_WARM, NULL), 0);
+    assert_int_equal(
+        mtv_naming_auto(&sec, "auto-ab12", base, MTV_NAME_PLAIN, NULL), 0);
+    assert_int_equal(
+        mtv_naming_auto(&cold, "auto-ab12", base, MTV_NAME_COLD, NULL), 0);
     /* "<base>-<rand4>-warm": the PORT NOTE, the Migration is -warm too */
     assert_int_equal(strlen(plan), strlen(base) + 5 + 5);
     assert_true(strncmp(plan, base, strlen(base)) == 0);
@@ -199,15 +195,14 @@ static void test_naming_auto__long_base_keeps_session(void **state)
     assert_true(strlen(base) <= 63);
     assert_session_kept(base, "auto-zz99-source-vsphere");
     assert_int_equal(
-        mtv_naming_auto(&name, "auto-zz99", base, MTV_NAME_PLAN, true, NULL),
-        0);
+        mtv_naming_auto(&name, "auto-zz99", base, MTV_NAME_WARM, NULL), 0);
     assert_int_equal(strlen(name), 63);
     assert_session_kept(name, "auto-zz99-");
     assert_string_equal(name + 58, "-warm");
     assert_true(mtv_naming_is_dns1123(name));
     free(name);
     assert_int_equal(
-        mtv_naming_auto(&name, "auto-zz98", base, MTV_NAME_PLAN, true, NULL),
+        mtv_naming_auto(&name, "auto-zz98", base, MTV_NAME_WARM, NULL),
         MTV_EINVAL); /* base from another session */
     free(base);
 }

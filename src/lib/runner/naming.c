@@ -241,7 +241,7 @@ int mtv_naming_base_resource(char **out, const char *session,
 }
 
 int mtv_naming_auto(char **out, const char *session, const char *base,
-                    enum mtv_name_kind kind, bool warm, struct mtv_error *err)
+                    enum mtv_name_tail tail, struct mtv_error *err)
 {
     struct mtv_name_spec spec = {session, NULL, NULL, NULL, 0};
     size_t n = session != NULL ? strlen(session) : 0;
@@ -255,8 +255,8 @@ int mtv_naming_auto(char **out, const char *session, const char *base,
                              session != NULL ? session : "");
     }
     spec.body = base[n] == '-' ? base + n + 1 : "";
-    if (kind != MTV_NAME_PLAIN) {
-        spec.tail = warm ? "-warm" : "-cold";
+    if (tail != MTV_NAME_PLAIN) {
+        spec.tail = tail == MTV_NAME_WARM ? "-warm" : "-cold";
     }
     return mtv_naming_compose(out, &spec, err);
 }
