@@ -49,6 +49,7 @@ class Request:
         self.upgrade = kw.get("upgrade", False)
         self.socket = kw.get("socket")
         self.rfile = kw.get("rfile")
+        self.initial = b""                        # upgrade: bytes already read after the request head
         self.wfile = kw.get("wfile")
         self.store = kw.get("store")
 
@@ -799,7 +800,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     # ------------------------------------------------------------------ subresources
+    def _buffered_input(self):
+        """Bytes the client sent after the request head that rfile already buffered (never blocks)."""
+        sock = self.connection
+        data = b""
+        try:
+            sock.setblocking(False)
+            data = self.rfile.peek(65536) or b""
+            if data:
+                data = self.rfile.read(len(data))
+        except (BlockingIOError, ssl.SSLWantReadError, OSError, ValueError):
+            data = b""
+        finally:
+            try:
+                sock.setblocking(True)
+            except OSError:
+                pass
+        return data
+
     def _hook_request(self, method, res, p, q, body, upgrade):
+        req = self._make_request(method, res, p, q, body, upgrade)
+        req.initial = self._buffered_input() if upgrade else b""
+        return req
+
+    def _make_request(self, method, res, p, q, body, upgrade):
         return Request(method=method, namespace=p["ns"], name=p["name"], resource=res, subresource=p["sub"],
                        subpath=p["subpath"], query=q, headers=self.headers, body=body, user=self._user,
                        upgrade=upgrade, socket=self.connection if upgrade else None,

@@ -294,6 +294,52 @@ class SemanticsTest(LabTestCase):
         self.assertEqual(counts.get("GET plans"), 1)
         self.assertEqual(counts.get("LIST configmaps"), 1)
 
+    def test_upgrade_hands_the_socket_over(self):
+        import base64
+        import socket
+        seen = []
+
+        def portforward(req):
+            seen.append((req.upgrade, req.name, req.subresource, req.subpath, req.initial))
+            sock = req.socket
+            sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+            data = sock.recv(100)
+            sock.sendall(b"echo:" + data)
+            sock.close()
+        self.lab.lab.ctx.register_subresource("virtualmachineinstances.subresources.kubevirt.io", "portforward",
+                                              portforward)
+        path = "/apis/subresources.kubevirt.io/v1/namespaces/%s/virtualmachineinstances/vmi1/portforward/22/tcp" % NS
+        for auth in ("Authorization: Bearer %s\r\n" % self.c.token,
+                     "Sec-WebSocket-Protocol: base64url.bearer.authorization.k8s.io.%s, plain.kubevirt.io\r\n"
+                     % base64.urlsafe_b64encode(self.c.token.encode()).decode().rstrip("=")):
+            raw = socket.create_connection((self.c.host, self.c.port), timeout=10)
+            sock = self.c.ssl.wrap_socket(raw, server_hostname=self.c.host)
+            sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n"
+                          % (path, auth)).encode())
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                buf += sock.recv(4096)
+            head, rest = buf.split(b"\r\n\r\n", 1)
+            self.assertTrue(head.startswith(b"HTTP/1.1 101 "), head)
+            sock.sendall(b"ping")
+            while not rest.endswith(b"ping"):
+                d = sock.recv(100)
+                if not d:
+                    break
+                rest += d
+            self.assertEqual(rest, b"echo:ping")
+            sock.close()
+        self.assertEqual(seen[0], (True, "vmi1", "portforward", ["22", "tcp"], b""))
+        self.assertEqual(len(seen), 2)
+        # without any token: 401 before the handler runs
+        raw = socket.create_connection((self.c.host, self.c.port), timeout=10)
+        sock = self.c.ssl.wrap_socket(raw, server_hostname=self.c.host)
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n" % path).encode())
+        self.assertTrue(sock.recv(100).startswith(b"HTTP/1.1 401"))
+        sock.close()
+        self.assertEqual(len(seen), 2)
+
 
 if __name__ == "__main__":
     unittest.main()
