@@ -30,7 +30,8 @@
 #define MTV_FL_GROUP "forklift.konveyor.io"
 #define MTV_FL_VERSION "v1beta1"
 #define MTV_NAD_API_VERSION "k8s.cni.cncf.io/v1"
-#define MTV_FL_EMPTY_VDDK_ANNOTATION "forklift.konveyor.io/empty-vddk-init-image"
+#define MTV_FL_EMPTY_VDDK_ANNOTATION                                           \
+    "forklift.konveyor.io/empty-vddk-init-image"
 
 /* ------------------------------------------------------------ inputs */
 
@@ -107,24 +108,23 @@ struct mtv_fl_kv {
  */
 int mtv_forklift_build_storage_secret(struct mtv_json **out,
                                       const struct mtv_fl_meta *meta,
-                                      const struct mtv_fl_kv *pairs,
-                                      size_t n, struct mtv_error *err);
+                                      const struct mtv_fl_kv *pairs, size_t n,
+                                      struct mtv_error *err);
 
 /* ---------------------------------------------------------- providers */
 
 struct mtv_fl_vsphere_provider {
-    const char *url;             /* api_url, e.g. https://vc/sdk */
-    struct mtv_fl_ref secret;    /* the vSphere Secret */
-    const char *vddk_init_image; /* NULL: no settings.vddkInitImage */
-    bool copyoffload; /* annotation empty-vddk-init-image: "yes" */
+    const char *url;               /* api_url, e.g. https://vc/sdk */
+    struct mtv_fl_ref secret;      /* the vSphere Secret */
+    const char *vddk_init_image;   /* NULL: no settings.vddkInitImage */
+    bool copyoffload;              /* annotation empty-vddk-init-image: "yes" */
     const char *esxi_clone_method; /* NULL, or "ssh" -> settings */
 };
 
 /* Provider type vsphere; spec.settings is always present (maybe {}). */
-int mtv_forklift_build_vsphere_provider(struct mtv_json **out,
-                                        const struct mtv_fl_meta *meta,
-                                        const struct mtv_fl_vsphere_provider *in,
-                                        struct mtv_error *err);
+int mtv_forklift_build_vsphere_provider(
+    struct mtv_json **out, const struct mtv_fl_meta *meta,
+    const struct mtv_fl_vsphere_provider *in, struct mtv_error *err);
 
 /*
  * Destination `openshift` Provider. url NULL or "": the local ("host")
@@ -212,8 +212,8 @@ struct mtv_fl_plan {
     const char *target_namespace; /* vm_target_namespace, else NS_T */
     const struct mtv_fl_plan_vm *vms;
     size_t n_vms;
-    bool warm;                  /* spec.warm */
-    bool preserve_static_ips;   /* always emitted */
+    bool warm;                      /* spec.warm */
+    bool preserve_static_ips;       /* always emitted */
     const char *target_power_state; /* "on"/"off"/"auto" or NULL */
     const char *pvc_name_template;  /* NULL: omitted ("pvc" if copyoffload) */
     enum mtv_fl_tristate pvc_name_template_use_generate_name;
@@ -254,8 +254,7 @@ int mtv_forklift_build_migration(struct mtv_json **out,
  * Merge patch cancelling a Migration: {metadata: {name}, spec: {cancel:
  * [{id, name} of every plan->spec.vms entry]}} (section 1.13).
  */
-int mtv_forklift_build_migration_cancel(struct mtv_json **out,
-                                        const char *name,
+int mtv_forklift_build_migration_cancel(struct mtv_json **out, const char *name,
                                         const struct mtv_json *plan,
                                         struct mtv_error *err);
 
@@ -281,8 +280,7 @@ int mtv_forklift_precopy_save(struct mtv_json **out,
 bool mtv_forklift_precopy_is(const struct mtv_json *controller, long minutes);
 
 /* Merge patch putting back `previous` (from precopy_save; null deletes). */
-int mtv_forklift_build_precopy_restore(struct mtv_json **out,
-                                       const char *name,
+int mtv_forklift_build_precopy_restore(struct mtv_json **out, const char *name,
                                        const struct mtv_json *previous,
                                        struct mtv_error *err);
 
@@ -300,10 +298,10 @@ int mtv_forklift_deployment_precopy(long *out,
 /* A condition, borrowed from the object it was read from. */
 struct mtv_fl_condition {
     const char *type;
-    const char *status;   /* "True"/"False" */
-    const char *reason;   /* may be NULL */
-    const char *category; /* may be NULL (ForkliftController) */
-    const char *message;  /* may be NULL */
+    const char *status;           /* "True"/"False" */
+    const char *reason;           /* may be NULL */
+    const char *category;         /* may be NULL (ForkliftController) */
+    const char *message;          /* may be NULL */
     const struct mtv_json *items; /* array of strings or NULL */
 };
 
@@ -312,8 +310,7 @@ int mtv_forklift_condition(const struct mtv_json *obj, const char *type,
                            struct mtv_fl_condition *out);
 
 /* Whether status.conditions has type with status "True". */
-bool mtv_forklift_condition_true(const struct mtv_json *obj,
-                                 const char *type);
+bool mtv_forklift_condition_true(const struct mtv_json *obj, const char *type);
 
 /*
  * Whether a condition blocks readiness: status True and category Critical
@@ -342,8 +339,9 @@ enum mtv_fl_readiness {
  * phase ConnectionFailed; else PENDING. why (may be NULL) gets
  * "phase <phase>: <blockers>" for a message when not ready.
  */
-enum mtv_fl_readiness mtv_forklift_provider_readiness(
-    const struct mtv_json *provider, struct mtv_buf *why);
+enum mtv_fl_readiness
+mtv_forklift_provider_readiness(const struct mtv_json *provider,
+                                struct mtv_buf *why);
 
 /*
  * Plan: READY when condition Ready is True; else PENDING with the
@@ -355,8 +353,8 @@ enum mtv_fl_readiness mtv_forklift_plan_readiness(const struct mtv_json *plan,
 
 /* Execution state of a Plan or a Migration. */
 enum mtv_fl_run_state {
-    MTV_FL_RUN_NONE = 0,   /* nothing started yet */
-    MTV_FL_RUN_EXECUTING,  /* Plan Executing / Migration Running */
+    MTV_FL_RUN_NONE = 0,  /* nothing started yet */
+    MTV_FL_RUN_EXECUTING, /* Plan Executing / Migration Running */
     MTV_FL_RUN_SUCCEEDED,
     MTV_FL_RUN_FAILED,
     MTV_FL_RUN_CANCELED, /* terminal (PORT NOTE) */
@@ -384,23 +382,23 @@ struct mtv_fl_precopy {
 struct mtv_fl_vm_progress {
     char *id;
     char *name;
-    char *phase;           /* itinerary phase, e.g. "CopyingPaused" */
-    char *step;            /* current pipeline step name or NULL */
-    long long step_done;   /* current step progress.completed */
-    long long step_total;  /* current step progress.total */
-    char *step_unit;       /* annotations.unit or NULL */
+    char *phase;          /* itinerary phase, e.g. "CopyingPaused" */
+    char *step;           /* current pipeline step name or NULL */
+    long long step_done;  /* current step progress.completed */
+    long long step_total; /* current step progress.total */
+    char *step_unit;      /* annotations.unit or NULL */
     size_t n_steps;
     size_t steps_completed;
     struct mtv_fl_precopy *precopies;
     size_t n_precopies;
-    size_t precopies_done; /* with an end */
+    size_t precopies_done;            /* with an end */
     int64_t started_ms, completed_ms; /* 0 when absent */
-    int64_t cutover_ms;  /* Cutover step started (source shutdown), or 0 */
+    int64_t cutover_ms; /* Cutover step started (source shutdown), or 0 */
     /* Cutover step start -> VirtualMachineCreation completed (else VM
      * completed), in seconds; < 0 when not known yet. */
     double downtime_s;
     enum mtv_fl_run_state state; /* from the VM conditions */
-    char *error; /* "<phase>: <reason>; <reason>" or NULL */
+    char *error;                 /* "<phase>: <reason>; <reason>" or NULL */
 };
 
 struct mtv_fl_progress {
@@ -408,7 +406,10 @@ struct mtv_fl_progress {
     size_t n_vms;
 };
 
-#define MTV_FL_PROGRESS_INIT {NULL, 0}
+#define MTV_FL_PROGRESS_INIT                                                   \
+    {                                                                          \
+        NULL, 0                                                                \
+    }
 
 /*
  * Read every VM's progress from a Plan (status.migration.vms) or a
@@ -439,6 +440,21 @@ bool mtv_forklift_progress_changed(const struct mtv_fl_vm_progress *old,
  */
 int mtv_forklift_progress_line(struct mtv_buf *out,
                                const struct mtv_fl_vm_progress *vm);
+
+/* ------------------------------------------------------ copy-offload */
+
+/*
+ * uid of the Migration the Plan is running or ran last
+ * (status.migration.history[last].migration.uid): the populate pods carry
+ * the label migration=<uid>. Borrowed, or NULL.
+ */
+const char *mtv_forklift_plan_migration_uid(const struct mtv_json *plan);
+
+/*
+ * The last "xcopyUsed=<n>" in a populate pod's log (section 1.10).
+ * MTV_ENOTFOUND when the log has none.
+ */
+int mtv_forklift_xcopy_used(const char *log, long *out, struct mtv_error *err);
 
 /* ---------------------------------------------------------- inventory */
 
@@ -496,10 +512,10 @@ int mtv_forklift_inv_vm_networks(struct mtv_strv *out,
 
 /* A disk of an inventory VM, borrowed from it. */
 struct mtv_fl_inv_disk {
-    long key;           /* device key, e.g. 2000 */
+    long key; /* device key, e.g. 2000 */
     long controller_key;
     long unit_number;
-    const char *file;   /* "[ds] folder/file.vmdk" */
+    const char *file; /* "[ds] folder/file.vmdk" */
     const char *datastore_id;
 };
 
@@ -509,8 +525,7 @@ struct mtv_fl_inv_disk {
  * vm). n_out gets the count (0: *out stays NULL).
  */
 int mtv_forklift_inv_vm_disks(struct mtv_fl_inv_disk **out, size_t *n_out,
-                              const struct mtv_json *vm,
-                              struct mtv_error *err);
+                              const struct mtv_json *vm, struct mtv_error *err);
 
 /* disks[].file of the disk with device key `key`. Borrowed, or NULL. */
 const char *mtv_forklift_inv_disk_file(const struct mtv_json *vm, long key);

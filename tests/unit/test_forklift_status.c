@@ -300,6 +300,38 @@ static void test_forklift_status__progress_bad_shapes(void **state)
     }
 }
 
+static void test_forklift_status__copyoffload_helpers(void **state)
+{
+    static const struct {
+        const char *log;
+        int rc;
+        long v;
+    } cases[] = {
+        {"start\nxcopyUsed=0\ncopying\nxcopyUsed=1\ndone\n", 0, 1},
+        {"xcopyUsed=1\nfallback\nxcopyUsed=0", 0, 0},
+        {"xcopyUsed=12", 0, 12},
+        {"xcopyUsed=\nxcopyUsed=x", MTV_ENOTFOUND, 0},
+        {"", MTV_ENOTFOUND, 0},
+    };
+    struct mtv_json *plan = load("plan-executing");
+    struct mtv_json *ready = load("plan-ready");
+    (void)state;
+
+    assert_string_equal(mtv_forklift_plan_migration_uid(plan),
+                        "a3b9e0d4-77c1-4f0e-8d2b-6e5f4c3b2a19");
+    assert_null(mtv_forklift_plan_migration_uid(ready));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        long v = -1;
+        assert_int_equal(mtv_forklift_xcopy_used(cases[i].log, &v, NULL),
+                         cases[i].rc);
+        if (cases[i].rc == 0) {
+            assert_int_equal(v, cases[i].v);
+        }
+    }
+    mtv_json_free(plan);
+    mtv_json_free(ready);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_forklift_status__progress_failed_vm),
         cmocka_unit_test(test_forklift_status__progress_changes),
         cmocka_unit_test(test_forklift_status__progress_bad_shapes),
+        cmocka_unit_test(test_forklift_status__copyoffload_helpers),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,22 +61,18 @@ int fl_new_object(struct mtv_json **out, const char *api_version,
                              kind);
     }
     o = mtv_json_new_object();
-    labels = mtv_json_new_object();
-    if (o == NULL || labels == NULL) {
-        mtv_json_free(labels);
-        rc = MTV_ENOMEM;
-        goto out;
-    }
-    rc = fl_put_str(labels, MTV_SESSION_LABEL, meta->session);
+    rc = o != NULL ? 0 : MTV_ENOMEM;
     rc = rc < 0 ? rc : mtv_json_set_string(o, "apiVersion", api_version);
     rc = rc < 0 ? rc : mtv_json_set_string(o, "kind", kind);
     rc = rc < 0 ? rc : mtv_json_set_string(o, "metadata.name", meta->name);
     if (rc == 0 && meta->ns != NULL) {
         rc = mtv_json_set_string(o, "metadata.namespace", meta->ns);
     }
-    rc = rc < 0 ? (mtv_json_free(labels), rc)
-                : mtv_json_set_take(o, "metadata.labels", labels);
-out:
+    if (rc == 0) {
+        labels = mtv_json_new_object();
+        rc = mtv_json_set_take(o, "metadata.labels", labels);
+    }
+    rc = rc < 0 ? rc : fl_put_str(labels, MTV_SESSION_LABEL, meta->session);
     if (rc < 0) {
         mtv_json_free(o);
         return fl_nomem(err);

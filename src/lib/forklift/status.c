@@ -203,3 +203,37 @@ const char *mtv_forklift_run_state_name(enum mtv_fl_run_state s)
 
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
+
+const char *mtv_forklift_plan_migration_uid(const struct mtv_json *plan)
+{
+    const struct mtv_json *h = mtv_json_get(plan, "status.migration.history");
+    size_t n = mtv_json_size(h);
+
+    if (mtv_json_type(h) != MTV_JSON_ARRAY || n == 0) {
+        return NULL;
+    }
+    return mtv_json_string_or(mtv_json_at(h, n - 1), "migration.uid", NULL);
+}
+
+int mtv_forklift_xcopy_used(const char *log, long *out, struct mtv_error *err)
+{
+    static const char key[] = "xcopyUsed=";
+    const char *last = NULL;
+    long v = 0;
+
+    for (const char *p = log; p != NULL && (p = strstr(p, key)) != NULL;
+         p += sizeof(key) - 1) {
+        if (p[sizeof(key) - 1] >= '0' && p[sizeof(key) - 1] <= '9') {
+            last = p + sizeof(key) - 1;
+        }
+    }
+    if (last == NULL) {
+        return mtv_error_set(err, MTV_ENOTFOUND, "forklift",
+                             "no xcopyUsed=<n> in the populate pod log");
+    }
+    while (*last >= '0' && *last <= '9' && v < 100000000) {
+        v = v * 10 + (*last++ - '0');
+    }
+    *out = v;
+    return 0;
+}
