@@ -116,7 +116,7 @@ static void test_vsphere_session__bad_password_is_eauth(void **state)
     assert_int_equal(mtv_vsphere_connect(&vs, &o, &err), MTV_EAUTH);
     assert_null(vs);
     assert_string_equal(err.msg,
-                        "vCenter 'https://vc.example:443/sdk': vCenter login as "
+                        "vCenter 'https://vc.example:443/sdk': login as "
                         "'administrator@vsphere.local' failed: Login: "
                         "InvalidLogin fault");
     assert_string_equal(err.remote, "Login failure");

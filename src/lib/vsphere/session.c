@@ -91,7 +91,7 @@ int mtv_vsphere__login(struct mtv_vsphere *vs, struct mtv_error *err)
         rc = mtv_soap_call(&r, vs->soap, "Login", &b, MTV_SOAP_REQUIRED, err);
     }
     if (rc == MTV_EAUTH) {
-        mtv_error_prefix(err, "vCenter login as '%s' failed", vs->username);
+        mtv_error_prefix(err, "login as '%s' failed", vs->username);
     }
     if (rc == 0) {
         mtv_strlcpy(vs->session_key,
