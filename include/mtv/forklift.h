@@ -441,6 +441,16 @@ bool mtv_forklift_progress_changed(const struct mtv_fl_vm_progress *old,
 int mtv_forklift_progress_line(struct mtv_buf *out,
                                const struct mtv_fl_vm_progress *vm);
 
+/*
+ * A VM's timeline for results.json (CONTRACTS.md section 4):
+ * {"precopies": [{"start": RFC3339, "end": RFC3339 or null}, ...],
+ *  "cutover": RFC3339 or null, "downtime_s": seconds or null}.
+ * *out must be NULL; caller frees with mtv_json_free.
+ */
+int mtv_forklift_progress_timeline(struct mtv_json **out,
+                                   const struct mtv_fl_vm_progress *vm,
+                                   struct mtv_error *err);
+
 /* ------------------------------------------------------ copy-offload */
 
 /*

@@ -40,9 +40,13 @@ struct mtv_ledger_info {
 };
 
 /*
- * Create a new ledger at path (replacing any previous file there) and
- * write the header at once. *out must be NULL; free with
- * mtv_ledger_free(). MTV_EIO with the path and errno text on I/O errors.
+ * Create a new ledger at path and write the header at once. An existing
+ * file there is replaced only when it is a ledger whose every entry is
+ * gone; a ledger that still lists objects (a crashed or --skip-teardown
+ * run) or a file that is not a ledger is kept and MTV_ECONFIG is returned
+ * ("... run 'mtvtest clean --ledger FILE' first"). *out must be NULL; free
+ * with mtv_ledger_free(). MTV_EIO with the path and errno text on I/O
+ * errors.
  */
 int mtv_ledger_create(struct mtv_ledger **out, const char *path,
                       const struct mtv_ledger_info *info,

@@ -192,6 +192,51 @@ static void test_forklift_status__progress_after_cutover(void **state)
     }
 }
 
+static void test_forklift_status__timeline(void **state)
+{
+    static const struct {
+        const char *file;
+        const char *want;
+    } cases[] = {
+        {"migration-succeeded",
+         "{\"precopies\": [{\"start\": \"2025-06-10T09:05:03Z\", \"end\": "
+         "\"2025-06-10T09:21:40Z\"}, {\"start\": \"2025-06-10T10:21:52Z\", "
+         "\"end\": \"2025-06-10T10:24:05Z\"}, {\"start\": "
+         "\"2025-06-10T11:24:09Z\", \"end\": \"2025-06-10T11:25:31Z\"}, "
+         "{\"start\": \"2025-06-10T12:01:02Z\", \"end\": null}], "
+         "\"cutover\": \"2025-06-10T12:01:20Z\", \"downtime_s\": 1056}"},
+        {"migration-precopy",
+         "{\"precopies\": [{\"start\": \"2025-06-10T09:05:03Z\", \"end\": "
+         "\"2025-06-10T09:21:40Z\"}, {\"start\": \"2025-06-10T10:21:52Z\", "
+         "\"end\": \"2025-06-10T10:24:05Z\"}], \"cutover\": null, "
+         "\"downtime_s\": null}"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mtv_json *o = load(cases[i].file);
+        struct mtv_json *got = NULL;
+        struct mtv_json *want = NULL;
+        struct mtv_fl_progress p = MTV_FL_PROGRESS_INIT;
+        assert_int_equal(mtv_forklift_progress_read(&p, o, NULL), 0);
+        assert_int_equal(mtv_forklift_progress_timeline(&got, &p.vms[0], NULL),
+                         0);
+        assert_int_equal(mtv_json_parse(&want, cases[i].want,
+                                        strlen(cases[i].want), NULL, NULL),
+                         0);
+        if (!mtv_json_equal(got, want)) {
+            char *g = mtv_json_print(got, false);
+            print_error("%s: %s\n", cases[i].file, g);
+            free(g);
+            fail();
+        }
+        mtv_json_free(got);
+        mtv_json_free(want);
+        mtv_forklift_progress_dispose(&p);
+        mtv_json_free(o);
+    }
+}
+
 static void test_forklift_status__progress_mid_precopy(void **state)
 {
     struct mtv_json *o = load("migration-precopy");
@@ -340,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_forklift_status__conditions),
         cmocka_unit_test(test_forklift_status__run_state),
         cmocka_unit_test(test_forklift_status__progress_after_cutover),
+        cmocka_unit_test(test_forklift_status__timeline),
         cmocka_unit_test(test_forklift_status__progress_mid_precopy),
         cmocka_unit_test(test_forklift_status__progress_failed_vm),
         cmocka_unit_test(test_forklift_status__progress_changes),

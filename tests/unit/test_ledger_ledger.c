@@ -365,6 +365,44 @@ static void test_ledger__load_errors(void **state)
     }
 }
 
+static void test_ledger__create_keeps_a_live_ledger(void **state)
+{
+    struct fx *fx = *state;
+    struct mtv_ledger *l = NULL;
+    struct mtv_ledger *again = NULL;
+    struct mtv_ledger_info other = {"auto-cd34", NULL, NULL};
+    struct mtv_error err;
+    FILE *f = NULL;
+    size_t seq = 0;
+
+    assert_int_equal(mtv_ledger_create(&l, fx->path, &info, NULL), 0);
+    record(l, "Namespace", NULL, "auto-ab12", &seq);
+    /* a second run must not clobber what the first one left */
+    assert_int_equal(mtv_ledger_create(&again, fx->path, &other, &err),
+                     MTV_ECONFIG);
+    assert_null(again);
+    assert_non_null(strstr(err.msg, "still lists 1 objects"));
+    assert_non_null(strstr(err.msg, "mtvtest clean --ledger"));
+    assert_int_equal(mtv_ledger_load(&again, fx->path, NULL), 0);
+    assert_string_equal(mtv_ledger_session(again), "auto-ab12");
+    mtv_ledger_free(again);
+    again = NULL;
+    /* once everything is gone, a new run may reuse the path */
+    assert_int_equal(mtv_ledger_mark(l, seq, MTV_LEDGER_GONE, NULL), 0);
+    assert_int_equal(mtv_ledger_create(&again, fx->path, &other, NULL), 0);
+    assert_int_equal(mtv_ledger_count(again), 0);
+    mtv_ledger_free(again);
+    again = NULL;
+    mtv_ledger_free(l);
+    /* a file that is not a ledger is left alone */
+    f = fopen(fx->path, "w");
+    fputs("precious notes", f);
+    fclose(f);
+    assert_int_equal(mtv_ledger_create(&again, fx->path, &other, &err),
+                     MTV_ECONFIG);
+    assert_non_null(strstr(err.msg, "not a readable ledger"));
+}
+
 /* ---------------------------------------------------------- teardown */
 
 struct want {
@@ -577,6 +615,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ledger__load_errors, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_ledger__create_keeps_a_live_ledger,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger__teardown_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(

@@ -310,3 +310,62 @@ int mtv_forklift_progress_line(struct mtv_buf *out,
     }
     return rc;
 }
+
+/* obj[key] = RFC 3339 of ms, or null when ms == 0. */
+static int put_time(struct mtv_json *obj, const char *key, int64_t ms)
+{
+    char t[32];
+
+    if (ms == 0) {
+        return mtv_json_set_null(obj, key);
+    }
+    return mtv_json_set_string(obj, key, mtv_time_rfc3339(ms, t, sizeof(t)));
+}
+
+static struct mtv_json *precopies_json(const struct mtv_fl_vm_progress *vm)
+{
+    struct mtv_json *a = mtv_json_new_array();
+
+    for (size_t i = 0; a != NULL && i < vm->n_precopies; i++) {
+        struct mtv_json *p = mtv_json_new_object();
+        int rc = p != NULL ? 0 : MTV_ENOMEM;
+        rc = rc < 0 ? rc : put_time(p, "start", vm->precopies[i].start_ms);
+        rc = rc < 0 ? rc : put_time(p, "end", vm->precopies[i].end_ms);
+        if (rc < 0) {
+            mtv_json_free(p);
+        }
+        if (rc < 0 || mtv_json_push_take(a, p) < 0) {
+            mtv_json_free(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+int mtv_forklift_progress_timeline(struct mtv_json **out,
+                                   const struct mtv_fl_vm_progress *vm,
+                                   struct mtv_error *err)
+{
+    struct mtv_json *o = NULL;
+    int rc;
+
+    if (out == NULL || *out != NULL || vm == NULL) {
+        return mtv_error_set(err, MTV_EINVAL, "forklift",
+                             "timeline: bad arguments");
+    }
+    o = mtv_json_new_object();
+    rc = o != NULL ? 0 : MTV_ENOMEM;
+    rc = rc < 0 ? rc : mtv_json_set_take(o, "precopies", precopies_json(vm));
+    rc = rc < 0 ? rc : put_time(o, "cutover", vm->cutover_ms);
+    if (rc == 0 && vm->downtime_s >= 0) {
+        rc = mtv_json_set_number(o, "downtime_s", vm->downtime_s);
+    } else if (rc == 0) {
+        rc = mtv_json_set_null(o, "downtime_s");
+    }
+    if (rc < 0) {
+        mtv_json_free(o);
+        return mtv_error_set(err, MTV_ENOMEM, "forklift", "out of memory");
+    }
+    *out = o;
+    return 0;
+}

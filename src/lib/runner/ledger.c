@@ -310,6 +310,8 @@ static int set_info(struct mtv_ledger *l, const struct mtv_ledger_info *info)
     return 0;
 }
 
+static int check_replaceable(const char *path, struct mtv_error *err);
+
 int mtv_ledger_create(struct mtv_ledger **out, const char *path,
                       const struct mtv_ledger_info *info, struct mtv_error *err)
 {
@@ -321,6 +323,10 @@ int mtv_ledger_create(struct mtv_ledger **out, const char *path,
         info->session_id[0] == '\0') {
         return mtv_error_set(err, MTV_EINVAL, "ledger",
                              "a path and a session id are required");
+    }
+    rc = check_replaceable(path, err);
+    if (rc < 0) {
+        return rc;
     }
     l = ledger_new(path);
     if (l == NULL || set_info(l, info) < 0) {
@@ -497,6 +503,35 @@ int mtv_ledger_load(struct mtv_ledger **out, const char *path,
     if (rc == 0) {
         *out = l;
     }
+    return rc;
+}
+
+/* An existing file may be replaced only when it is a fully torn-down ledger. */
+static int check_replaceable(const char *path, struct mtv_error *err)
+{
+    struct mtv_ledger *old = NULL;
+    struct mtv_error lerr;
+    size_t live;
+    int rc = mtv_ledger_load(&old, path, &lerr);
+
+    if (rc == MTV_ENOTFOUND) {
+        return 0;
+    }
+    if (rc < 0) {
+        return mtv_error_set(err, MTV_ECONFIG, "ledger",
+                             "'%s' exists and is not a readable ledger (%s); "
+                             "remove it or pass another --ledger",
+                             path, lerr.msg);
+    }
+    live = mtv_ledger_count_live(old);
+    if (live > 0) {
+        rc = mtv_error_set(err, MTV_ECONFIG, "ledger",
+                           "ledger '%s' of session '%s' still lists %zu "
+                           "objects; run 'mtvtest clean --ledger %s' first "
+                           "or pass another --ledger",
+                           path, old->session, live, path);
+    }
+    mtv_ledger_free(old);
     return rc;
 }
 
