@@ -1,7 +1,9 @@
 /*
  * forklift builders: every built object against a golden file in
  * tests/data/forklift/build/ and, for the Forklift kinds, against the real
- * CRD schema (../shared/reference/forklift-crds, read in place).
+ * CRD schema (read in place from $MTV_FORKLIFT_CRDS, else
+ * <source>/../shared/reference/forklift-crds, else
+ * /work/shared/reference/forklift-crds; never copied into the project).
  * MTV_UPDATE_GOLDEN=1 rewrites the golden files (review the diff!).
  */
 #include <setjmp.h>
@@ -13,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crd_schema.h"
 #include "mtv/forklift.h"
 #include "mtv/naming.h"
 
-#define CRD_DIR MTV_SOURCE_DIR "/../shared/reference/forklift-crds/"
 #define GOLDEN_DIR MTV_TEST_DATA_DIR "/forklift/build/"
 #define SESSION "auto-ab12"
 #define NS "auto-ab12"
@@ -89,13 +91,40 @@ static void golden(const char *name, const struct mtv_json *got)
     mtv_json_free(want);
 }
 
+/* The directory holding the real Forklift CRDs (see the file comment). */
+static const char *crd_dir(void)
+{
+    static const char *const dirs[] = {MTV_SOURCE_DIR
+                                       "/../shared/reference/forklift-crds",
+                                       "/work/shared/reference/forklift-crds"};
+    const char *env = getenv("MTV_FORKLIFT_CRDS");
+    char probe[512];
+
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        snprintf(probe, sizeof(probe), "%s/forklift.konveyor.io_plans.yaml",
+                 dirs[i]);
+        if (access(probe, R_OK) == 0) {
+            return dirs[i];
+        }
+    }
+    fail_msg("the Forklift CRDs are not found: set MTV_FORKLIFT_CRDS");
+    return NULL;
+}
+
 static int schema_check(const char *crd, const struct mtv_json *obj, char *msg,
                         size_t size)
 {
     struct mtv_json *schema = NULL;
+    char path[768];
     int rc;
 
-    assert_int_equal(crd_schema_load(&schema, crd, msg, size), 0);
+    snprintf(path, sizeof(path), "%s/%s", crd_dir(), crd);
+    if (crd_schema_load(&schema, path, msg, size) != 0) {
+        fail_msg("%s", msg);
+    }
     rc = crd_schema_check(schema, obj, msg, size);
     mtv_json_free(schema);
     return rc;
@@ -384,31 +413,29 @@ static const struct build_case builds[] = {
     {"token-secret", b_token_secret, NULL, true},
     {"storage-secret", b_storage_secret, NULL, true},
     {"vsphere-provider", b_vsphere_provider,
-     CRD_DIR "forklift.konveyor.io_providers.yaml", true},
+     "forklift.konveyor.io_providers.yaml", true},
     {"vsphere-provider-xcopy", b_vsphere_provider_xcopy,
-     CRD_DIR "forklift.konveyor.io_providers.yaml", true},
-    {"ocp-provider-local", b_ocp_local,
-     CRD_DIR "forklift.konveyor.io_providers.yaml", true},
-    {"ocp-provider-remote", b_ocp_remote,
-     CRD_DIR "forklift.konveyor.io_providers.yaml", true},
-    {"storagemap", b_storage_map,
-     CRD_DIR "forklift.konveyor.io_storagemaps.yaml", true},
+     "forklift.konveyor.io_providers.yaml", true},
+    {"ocp-provider-local", b_ocp_local, "forklift.konveyor.io_providers.yaml",
+     true},
+    {"ocp-provider-remote", b_ocp_remote, "forklift.konveyor.io_providers.yaml",
+     true},
+    {"storagemap", b_storage_map, "forklift.konveyor.io_storagemaps.yaml",
+     true},
     {"storagemap-offload", b_storage_map_offload,
-     CRD_DIR "forklift.konveyor.io_storagemaps.yaml", true},
-    {"networkmap", b_network_map,
-     CRD_DIR "forklift.konveyor.io_networkmaps.yaml", true},
+     "forklift.konveyor.io_storagemaps.yaml", true},
+    {"networkmap", b_network_map, "forklift.konveyor.io_networkmaps.yaml",
+     true},
     {"nad-1", b_nad1, NULL, true},
     {"nad-2", b_nad2, NULL, true},
-    {"plan-sanity", b_plan_sanity, CRD_DIR "forklift.konveyor.io_plans.yaml",
-     true},
+    {"plan-sanity", b_plan_sanity, "forklift.konveyor.io_plans.yaml", true},
     {"plan-comprehensive", b_plan_comprehensive,
-     CRD_DIR "forklift.konveyor.io_plans.yaml", true},
-    {"plan-copyoffload", b_plan_copyoffload,
-     CRD_DIR "forklift.konveyor.io_plans.yaml", true},
-    {"migration", b_migration, CRD_DIR "forklift.konveyor.io_migrations.yaml",
+     "forklift.konveyor.io_plans.yaml", true},
+    {"plan-copyoffload", b_plan_copyoffload, "forklift.konveyor.io_plans.yaml",
      true},
+    {"migration", b_migration, "forklift.konveyor.io_migrations.yaml", true},
     {"precopy-patch", b_precopy_patch,
-     CRD_DIR "forklift.konveyor.io_forkliftcontrollers.yaml", false},
+     "forklift.konveyor.io_forkliftcontrollers.yaml", false},
     {"plan-archive", b_plan_archive, NULL, false},
     {"migration-cancel", b_migration_cancel, NULL, false},
 };
@@ -502,27 +529,27 @@ static void test_forklift_build__schema_rejects_bad_objects(void **state)
         const char *json;
         const char *where;
     } bad[] = {
-        {CRD_DIR "forklift.konveyor.io_forkliftcontrollers.yaml",
+        {"forklift.konveyor.io_forkliftcontrollers.yaml",
          "{\"spec\": {\"controller_precopy_interval\": \"2\"}}",
          "spec.controller_precopy_interval"},
-        {CRD_DIR "forklift.konveyor.io_forkliftcontrollers.yaml",
+        {"forklift.konveyor.io_forkliftcontrollers.yaml",
          "{\"spec\": {\"controller_precopy_interval\": 0}}",
          "spec.controller_precopy_interval"},
-        {CRD_DIR "forklift.konveyor.io_plans.yaml",
+        {"forklift.konveyor.io_plans.yaml",
          "{\"spec\": {\"provider\": {\"source\": {}, \"destination\": {}},"
          " \"map\": {\"network\": {}, \"storage\": {}}, \"vms\": []}}",
          "targetNamespace"},
-        {CRD_DIR "forklift.konveyor.io_plans.yaml",
+        {"forklift.konveyor.io_plans.yaml",
          "{\"spec\": {\"provider\": {\"source\": {}, \"destination\": {}},"
          " \"map\": {\"network\": {}, \"storage\": {}}, \"vms\": "
          "[{\"id\": \"vm-1\", \"source_vm_power\": \"on\"}],"
          " \"targetNamespace\": \"x\"}}",
          "spec.vms[0].source_vm_power"},
-        {CRD_DIR "forklift.konveyor.io_providers.yaml",
+        {"forklift.konveyor.io_providers.yaml",
          "{\"spec\": {\"type\": \"vsphere\", \"secret\": {}, "
          "\"settings\": {\"vddkInitImage\": 5}}}",
          "spec.settings.vddkInitImage"},
-        {CRD_DIR "forklift.konveyor.io_networkmaps.yaml",
+        {"forklift.konveyor.io_networkmaps.yaml",
          "{\"spec\": {\"provider\": {\"source\": {}, \"destination\": {}},"
          " \"map\": [{\"source\": {\"name\": \"n\"}, \"destination\": "
          "{\"type\": \"bridge\"}}]}}",
