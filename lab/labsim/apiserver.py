@@ -437,10 +437,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method, path, q, body, upgrade):
         api = self.api
         p = path.rstrip("/") or "/"
+        if p in ("/api", "/apis") and method == "GET" and _disc.wants_aggregated(self.headers.get("Accept")):
+            return self._send(200, _disc.aggregated(api.store, p == "/api"), {"Vary": "Accept"},
+                              ctype=_disc.AGGREGATED_CT)
         if p == "/api":
-            return self._send(200, _disc.api_versions(self.headers.get("Host") or ""))
+            return self._send(200, _disc.api_versions(self.headers.get("Host") or ""), {"Vary": "Accept"})
         if p == "/apis":
-            return self._send(200, _disc.api_group_list(api.store))
+            return self._send(200, _disc.api_group_list(api.store), {"Vary": "Accept"})
         if p == "/api/v1" and method == "GET":
             return self._send(200, _disc.resource_list(api.store, "", "v1"))
         m = re.match(r"^/apis/([^/]+)(?:/([^/]+))?$", p)

@@ -81,3 +81,72 @@ def resource_list(store, group, version):
     if not found and not (group == "" and version == "v1"):
         return None
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": res}
+
+
+# ---------------------------------------------------------------------------- aggregated discovery (v2)
+
+AGGREGATED_CT = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+
+def wants_aggregated(accept):
+    """True when the Accept header asks for apidiscovery.k8s.io/v2 APIGroupDiscoveryList."""
+    for part in (accept or "").split(","):
+        params = {}
+        for p in part.split(";")[1:]:
+            if "=" in p:
+                k, v = p.strip().split("=", 1)
+                params[k] = v
+        if params.get("g") == "apidiscovery.k8s.io" and params.get("v") == "v2" \
+                and params.get("as") == "APIGroupDiscoveryList":
+            return True
+    return False
+
+
+def _agg_resources(store, group, version):
+    out = []
+    for k in sorted(store.kinds(), key=lambda k: k.plural):
+        if k.group != group or k.version != version:
+            continue
+        rk = {"group": k.group, "version": k.version, "kind": k.kind}
+        e = {"resource": k.plural, "singularResource": k.singular,
+             "scope": "Namespaced" if k.namespaced else "Cluster", "responseKind": rk, "verbs": list(k.verbs)}
+        if k.short_names:
+            e["shortNames"] = list(k.short_names)
+        if k.categories:
+            e["categories"] = list(k.categories)
+        subs = []
+        if k.status_subresource:
+            subs.append({"subresource": "status", "responseKind": rk, "verbs": ["get", "patch", "update"]})
+        for sub in k.subresources:
+            verbs = {"log": ["get"], "token": ["create"], "eviction": ["create"], "exec": ["create", "get"],
+                     "portforward": ["create", "get"], "scale": ["get", "patch", "update"]}.get(sub, ["get"])
+            kind = {"token": ("authentication.k8s.io", "v1", "TokenRequest"), "eviction": ("policy", "v1", "Eviction"),
+                    "scale": ("autoscaling", "v1", "Scale")}.get(sub)
+            srk = {"group": kind[0], "version": kind[1], "kind": kind[2]} if kind else rk
+            subs.append({"subresource": sub, "responseKind": srk, "verbs": verbs})
+        if subs:
+            e["subresources"] = subs
+        out.append(e)
+    return out
+
+
+def aggregated(store, legacy_core):
+    """The APIGroupDiscoveryList of /api (legacy_core) or /apis."""
+    items = []
+    if legacy_core:
+        items.append({"metadata": {"name": ""}, "versions": [
+            {"version": "v1", "resources": _agg_resources(store, "", "v1"), "freshness": "Current"}]})
+    else:
+        for g, v in sorted(groups(store).items()):
+            items.append({"metadata": {"name": g}, "versions": [
+                {"version": v, "resources": _agg_resources(store, g, v), "freshness": "Current"}]})
+        subres = {}
+        for name, verb in _kinds.SUBRESOURCES:
+            parent, sub = name.split("/")
+            subres.setdefault(parent, []).append({"subresource": sub, "verbs": [verb]})
+        vres = [{"resource": parent, "scope": "Namespaced", "verbs": [], "subresources": subs,
+                 "responseKind": {"group": "", "version": "", "kind": ""}}
+                for parent, subs in sorted(subres.items())]
+        items.append({"metadata": {"name": _kinds.SUBRESOURCE_GROUP}, "versions": [
+            {"version": v, "resources": vres, "freshness": "Current"} for v in _kinds.SUBRESOURCE_VERSIONS]})
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items}

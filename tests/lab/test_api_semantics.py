@@ -294,6 +294,35 @@ class SemanticsTest(LabTestCase):
         self.assertEqual(counts.get("GET plans"), 1)
         self.assertEqual(counts.get("LIST configmaps"), 1)
 
+    def test_discovery_legacy_and_aggregated(self):
+        r = self.c.get("/apis")
+        self.assertEqual(r.header("Content-Type"), "application/json")
+        groups = {g["name"]: g for g in r.json()["groups"]}
+        self.assertEqual(groups["forklift.konveyor.io"]["preferredVersion"]["version"], "v1beta1")
+        self.assertIn("subresources.kubevirt.io", groups)
+        rl = self.c.get("/apis/forklift.konveyor.io/v1beta1").json()
+        plans = [x for x in rl["resources"] if x["name"] in ("plans", "plans/status")]
+        self.assertEqual(len(plans), 2)
+        core = self.c.get("/api/v1").json()
+        self.assertIn("serviceaccounts/token", [x["name"] for x in core["resources"]])
+        acc = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+               "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
+        r = self.c.get("/apis", headers={"Accept": acc})
+        self.assertEqual(r.header("Content-Type"), "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+        items = {i["metadata"]["name"]: i for i in r.json()["items"]}
+        res = {x["resource"]: x for x in items["kubevirt.io"]["versions"][0]["resources"]}
+        self.assertEqual(res["virtualmachines"]["shortNames"], ["vm", "vms"])
+        self.assertEqual(res["virtualmachines"]["subresources"][0]["subresource"], "status")
+        self.assertNotIn("subresources", res["virtualmachineinstances"])
+        r = self.c.get("/api", headers={"Accept": acc})
+        self.assertEqual(r.json()["items"][0]["metadata"]["name"], "")
+        idx = self.c.get("/openapi/v3").json()["paths"]
+        doc = self.c.get(idx["apis/forklift.konveyor.io/v1beta1"]["serverRelativeURL"]).json()
+        op = doc["paths"]["/apis/forklift.konveyor.io/v1beta1/namespaces/{namespace}/plans/{name}"]["patch"]
+        self.assertEqual(op["x-kubernetes-group-version-kind"]["kind"], "Plan")
+        self.assertIn("fieldValidation", [p["name"] for p in op["parameters"]])
+        self.assertNotIn("application/strategic-merge-patch+json", op["requestBody"]["content"])
+
     def test_upgrade_hands_the_socket_over(self):
         import base64
         import socket
