@@ -202,6 +202,33 @@ static void test_vsphere_session__record_from_recorded_payloads(void **state)
     disconnect(vs);
 }
 
+static void test_vsphere_session__retrieve_continues_with_token(void **state)
+{
+    struct mtv_vsphere *vs = connect_fake();
+    struct mtv_moref vm = {{0}, {0}};
+    struct mtv_error err = {0};
+
+    (void)state;
+    fake_http_will_respond_file(200, NULL, "vsphere/create_container_view.xml");
+    fake_http_will_respond_file(200, NULL, "vsphere/view_vm_names_page1.xml");
+    fake_http_will_respond_file(200, NULL, "vsphere/view_vm_names_page2.xml");
+    fake_http_will_respond_file(200, NULL, "vsphere/destroy_view.xml");
+    assert_int_equal(mtv_vsphere_lookup_vm(vs, "page-two-vm", &vm, &err), 0);
+    assert_string_equal(vm.value, "vm-900");
+    assert_non_null(strstr(fake_http_record(4)->body,
+                           "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\">"));
+    assert_non_null(strstr(fake_http_record(4)->body, "<token>page-2</token>"));
+    assert_non_null(strstr(fake_http_record(5)->body, "<DestroyView "));
+    /* no token: no continuation */
+    fake_http_will_respond_file(200, NULL, "vsphere/create_container_view.xml");
+    fake_http_will_respond_file(200, NULL, "vsphere/view_vm_names.xml");
+    fake_http_will_respond_file(200, NULL, "vsphere/destroy_view.xml");
+    assert_int_equal(mtv_vsphere_lookup_vm(vs, "page-two-vm", &vm, &err),
+                     MTV_ENOTFOUND);
+    assert_int_equal(fake_http_count(), 9);
+    disconnect(vs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_vsphere_session__task_error_carries_message),
         cmocka_unit_test(test_vsphere_session__task_success_returns_result),
         cmocka_unit_test(test_vsphere_session__record_from_recorded_payloads),
+        cmocka_unit_test(test_vsphere_session__retrieve_continues_with_token),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,7 +207,8 @@ static bool has_key(const struct mtv_vm_record *r, const char *key)
 static void test_vsphere_client__warm_clone_cycle(void **state)
 {
     struct ctx *c = *state;
-    struct mtv_vsphere_add_disk add = {1, "thin", NULL, NULL};
+    struct mtv_vsphere_add_disk add[2] = {{1, "thin", NULL, NULL},
+                                          {2, "thick-lazy", NULL, "LocalDS_1"}};
     struct mtv_vsphere_clone_spec spec = MTV_VSPHERE_CLONE_SPEC_INIT;
     struct mtv_moref vm = {{0}, {0}};
     struct mtv_moref snap = {{0}, {0}};
@@ -219,8 +220,8 @@ static void test_vsphere_client__warm_clone_cycle(void **state)
     spec.source = "mtv-tests-rhel8";
     spec.name = name;
     spec.warm = true;
-    spec.add_disks = &add;
-    spec.n_add_disks = 1;
+    spec.add_disks = add;
+    spec.n_add_disks = 2;
     if (mtv_vsphere_clone_vm(c->vs, &spec, &vm, &err) != 0) {
         fail_msg("clone: %s: %s", err.msg, err.remote);
     }
@@ -228,7 +229,15 @@ static void test_vsphere_client__warm_clone_cycle(void **state)
     assert_string_equal(rec->name, name);
     assert_string_equal(rec->power_state, "off");
     assert_true(rec->ctk_enabled);
-    assert_int_equal(rec->n_disks, 2);
+    assert_int_equal(rec->n_disks, 3);
+    assert_int_equal(rec->disks[1].capacity_kb, 1024 * 1024);
+    assert_string_equal(rec->disks[1].datastore, "LocalDS_0");
+    assert_int_equal(rec->disks[2].capacity_kb, 2 * 1024 * 1024);
+    assert_string_equal(rec->disks[2].datastore, "LocalDS_1");
+    assert_int_equal(rec->disks[1].controller_key, rec->disks[0].controller_key);
+    assert_int_equal(rec->disks[1].unit_number, 1);
+    assert_int_equal(rec->disks[2].unit_number, 2);
+    assert_int_equal(rec->ctk_keys.len, 3);
     for (size_t i = 0; i < rec->n_disks; i++) {
         char key[64];
         snprintf(key, sizeof(key), "scsi%d:%d.ctkEnabled",
@@ -376,6 +385,22 @@ static void test_vsphere_client__relogin_during_wait(void **state)
     assert_int_equal(mtv_vsphere_relogins(c->vs), 1);
 }
 
+static void test_vsphere_client__guest_wait_times_out(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_moref vm = {{0}, {0}};
+    struct mtv_error err = {0};
+
+    /* a powered-off template never gets a guest: a timeout, not a hang */
+    assert_int_equal(mtv_vsphere_lookup_vm(c->vs, "mtv-tests-rhel8", &vm, &err),
+                     0);
+    assert_int_equal(mtv_vsphere_wait_guest(c->vs, &vm, 1500, &err),
+                     MTV_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "not done after 1500 ms"));
+    /* the session still works afterwards */
+    assert_int_equal(mtv_vsphere_ping(c->vs, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +424,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_vsphere_client__relogin_during_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__guest_wait_times_out, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -205,12 +205,18 @@ static int resolve_pool(struct mtv_vsphere *vs, struct src_info *s,
 
 /* --------------------------------------------------------------- build */
 
+/* A datastore as a moref and its name (for "[name]" file names). */
+struct ds_ref {
+    struct mtv_moref ref;
+    char name[128];
+};
+
 struct clone_req {
     const struct mtv_vsphere_clone_spec *spec;
     struct src_info *src;
     const struct mtv_moref *vm;
     struct mtv_moref ds;
-    char ds_name[128];
+    struct ds_ref *disk_ds; /* per added disk: its datastore */
     struct mtv_moref host;
     bool has_host;
     struct mtv_strv added_ctk;
@@ -257,6 +263,7 @@ static int put_added_disk(struct mtv_buf *b, struct clone_req *q, size_t i,
                           int unit)
 {
     const struct mtv_vsphere_add_disk *d = &q->spec->add_disks[i];
+    const struct ds_ref *ds = &q->disk_ds[i];
     bool thin = d->provision_type == NULL ||
                 mtv_str_eq(d->provision_type, "thin");
     int rc = mtv_buf_printf(
@@ -267,8 +274,11 @@ static int put_added_disk(struct mtv_buf *b, struct clone_req *q, size_t i,
         "<backing xsi:type=\"VirtualDiskFlatVer2BackingInfo\"><fileName>[",
         -101 - (int)i);
 
-    rc = rc == 0 ? mtv_buf_put_xml_escaped(b, q->ds_name) : rc;
+    rc = rc == 0 ? mtv_buf_put_xml_escaped(b, ds->name) : rc;
     rc = rc == 0 ? mtv_buf_puts(b, "]</fileName>") : rc;
+    rc = rc == 0 ? mtv_soap_put_moref(b, "datastore", ds->ref.type,
+                                      ds->ref.value)
+                 : rc;
     rc = rc == 0 ? mtv_soap_put_text(b, "diskMode", d->disk_mode != NULL
                                                         ? d->disk_mode
                                                         : "persistent")
@@ -382,10 +392,58 @@ static int build_clone(struct mtv_buf *b, struct clone_req *q, bool macs,
 
 /* ------------------------------------------------------------- execute */
 
+/* The moref and name of a datastore given by name or moref id. */
+static int resolve_ds(struct mtv_vsphere *vs, const char *name_or_id,
+                      const struct mtv_moref *known, struct ds_ref *out,
+                      struct mtv_error *err)
+{
+    struct mtv_buf name = MTV_BUF_INIT;
+    int rc = 0;
+
+    if (known != NULL) {
+        out->ref = *known;
+    } else {
+        rc = mtv_vsphere_lookup_by_name(vs, "Datastore", name_or_id, &out->ref,
+                                        err);
+    }
+    rc = rc == 0 ? read_text_prop(vs, &out->ref, "name", &name, err) : rc;
+    if (rc == 0) {
+        mtv_strlcpy(out->name, name.data != NULL ? name.data : "",
+                    sizeof(out->name));
+    }
+    mtv_buf_dispose(&name);
+    return rc;
+}
+
+/* The datastore of every added disk: its own, else the clone's. */
+static int resolve_disk_datastores(struct mtv_vsphere *vs, struct clone_req *q,
+                                   struct mtv_error *err)
+{
+    struct ds_ref clone_ds;
+    int rc = 0;
+
+    if (q->spec->n_add_disks == 0) {
+        return 0;
+    }
+    q->disk_ds = calloc(q->spec->n_add_disks, sizeof(*q->disk_ds));
+    if (q->disk_ds == NULL) {
+        return mtv_error_set(err, MTV_ENOMEM, "vsphere", "out of memory");
+    }
+    rc = resolve_ds(vs, NULL, &q->ds, &clone_ds, err);
+    for (size_t i = 0; rc == 0 && i < q->spec->n_add_disks; i++) {
+        const char *want = q->spec->add_disks[i].datastore;
+        if (want == NULL) {
+            q->disk_ds[i] = clone_ds;
+        } else {
+            rc = resolve_ds(vs, want, NULL, &q->disk_ds[i], err);
+        }
+    }
+    return rc;
+}
+
 static int resolve_targets(struct mtv_vsphere *vs, struct clone_req *q,
                            struct mtv_error *err)
 {
-    struct mtv_buf name = MTV_BUF_INIT;
     int rc = resolve_pool(vs, q->src, err);
 
     if (rc == 0 && q->spec->datastore != NULL) {
@@ -402,13 +460,7 @@ static int resolve_targets(struct mtv_vsphere *vs, struct clone_req *q,
                                         &q->host, err);
         q->has_host = rc == 0;
     }
-    if (rc == 0 && q->spec->n_add_disks > 0) {
-        rc = read_text_prop(vs, &q->ds, "name", &name, err);
-        mtv_strlcpy(q->ds_name, name.data != NULL ? name.data : "",
-                    sizeof(q->ds_name));
-    }
-    mtv_buf_dispose(&name);
-    return rc;
+    return rc == 0 ? resolve_disk_datastores(vs, q, err) : rc;
 }
 
 static int start_clone(struct mtv_vsphere *vs, struct clone_req *q, bool macs,
@@ -487,6 +539,7 @@ int mtv_vsphere_clone_vm(struct mtv_vsphere *vs,
                          spec->source);
     }
     mtv_strv_dispose(&q.added_ctk);
+    free(q.disk_ds);
     src_dispose(&src);
     return rc;
 }
