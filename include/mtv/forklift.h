@@ -371,6 +371,21 @@ bool mtv_forklift_run_state_terminal(enum mtv_fl_run_state s);
 /* "none", "Executing", "Succeeded", "Failed", "Canceled". Static. */
 const char *mtv_forklift_run_state_name(enum mtv_fl_run_state s);
 
+/*
+ * Predicates with the shape of kube.h's mtv_kube_predicate_fn, for
+ * mtv_kube_wait_for(): obj is the current object (NULL when absent: 0),
+ * payload is unused (NULL). 1 = satisfied, 0 = keep waiting, -1 = never.
+ *   provider_ready: 1 when Ready, -1 on phase ConnectionFailed;
+ *   plan_ready:     1 when Ready (the caller prints the blockers on
+ *                   timeout with mtv_forklift_format_blockers);
+ *   finished:       1 in any terminal state (Succeeded, Failed or
+ *                   Canceled: the caller reads which with
+ *                   mtv_forklift_run_state), never -1.
+ */
+int mtv_forklift_pred_provider_ready(const struct mtv_json *obj, void *payload);
+int mtv_forklift_pred_plan_ready(const struct mtv_json *obj, void *payload);
+int mtv_forklift_pred_finished(const struct mtv_json *obj, void *payload);
+
 /* -------------------------------------------------- per-VM progress */
 
 struct mtv_fl_precopy {

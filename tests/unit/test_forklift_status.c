@@ -377,6 +377,38 @@ static void test_forklift_status__copyoffload_helpers(void **state)
     mtv_json_free(ready);
 }
 
+static void test_forklift_status__predicates(void **state)
+{
+    static const struct {
+        const char *file;
+        int provider;
+        int plan;
+        int finished;
+    } cases[] = {
+        {"provider-ready", 1, 1, 0}, /* Ready condition too */   {"provider-connection-failed", -1, 0, 0},
+        {"provider-staging", 0, 0, 0}, {"plan-ready", 0, 1, 0},
+        {"plan-cbt-missing", 0, 0, 0}, {"plan-executing", 0, 1, 0},
+        {"plan-succeeded", 0, 1, 1},   {"plan-failed", 0, 1, 1},
+        {"plan-canceled", 0, 1, 1},    {"migration-canceled", 0, 1, 1},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mtv_json *o = load(cases[i].file);
+        if (strncmp(cases[i].file, "provider", 8) == 0) {
+            assert_int_equal(mtv_forklift_pred_provider_ready(o, NULL),
+                             cases[i].provider);
+        }
+        assert_int_equal(mtv_forklift_pred_plan_ready(o, NULL), cases[i].plan);
+        assert_int_equal(mtv_forklift_pred_finished(o, NULL),
+                         cases[i].finished);
+        mtv_json_free(o);
+    }
+    assert_int_equal(mtv_forklift_pred_provider_ready(NULL, NULL), 0);
+    assert_int_equal(mtv_forklift_pred_plan_ready(NULL, NULL), 0);
+    assert_int_equal(mtv_forklift_pred_finished(NULL, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_forklift_status__progress_changes),
         cmocka_unit_test(test_forklift_status__progress_bad_shapes),
         cmocka_unit_test(test_forklift_status__copyoffload_helpers),
+        cmocka_unit_test(test_forklift_status__predicates),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,3 +237,33 @@ int mtv_forklift_xcopy_used(const char *log, long *out, struct mtv_error *err)
     *out = v;
     return 0;
 }
+
+int mtv_forklift_pred_provider_ready(const struct mtv_json *obj, void *payload)
+{
+    (void)payload;
+    if (obj == NULL) {
+        return 0;
+    }
+    switch (mtv_forklift_provider_readiness(obj, NULL)) {
+    case MTV_FL_READY:
+        return 1;
+    case MTV_FL_FAILED:
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+int mtv_forklift_pred_plan_ready(const struct mtv_json *obj, void *payload)
+{
+    (void)payload;
+    return obj != NULL &&
+           mtv_forklift_plan_readiness(obj, NULL) == MTV_FL_READY;
+}
+
+int mtv_forklift_pred_finished(const struct mtv_json *obj, void *payload)
+{
+    (void)payload;
+    return obj != NULL &&
+           mtv_forklift_run_state_terminal(mtv_forklift_run_state(obj));
+}
