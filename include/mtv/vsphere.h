@@ -108,6 +108,20 @@ int mtv_vsphere_lookup_by_name(struct mtv_vsphere *vs, const char *type,
                                const char *name, struct mtv_moref *out,
                                struct mtv_error *err);
 
+/* Called for every entity listed; non-zero stops the listing. */
+typedef int (*mtv_vsphere_list_fn)(const char *name,
+                                   const struct mtv_moref *obj,
+                                   void *payload);
+
+/*
+ * Every managed entity of `type` with its name, through one ContainerView
+ * (e.g. the clones whose names carry a session id, for `clean --session`).
+ * fn's non-zero return is passed back (set err yourself).
+ */
+int mtv_vsphere_list(struct mtv_vsphere *vs, const char *type,
+                     mtv_vsphere_list_fn fn, void *payload,
+                     struct mtv_error *err);
+
 /* mtv_vsphere_lookup_by_name for "VirtualMachine". */
 int mtv_vsphere_lookup_vm(struct mtv_vsphere *vs, const char *name,
                           struct mtv_moref *out, struct mtv_error *err);

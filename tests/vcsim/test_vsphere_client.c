@@ -184,6 +184,33 @@ static void test_vsphere_client__right_ca_accepted_chain_fetched(void **state)
     free(pem);
 }
 
+static int count_templates(const char *name, const struct mtv_moref *obj,
+                           void *payload)
+{
+    int *n = payload;
+
+    assert_string_equal(obj->type, "VirtualMachine");
+    if (strcmp(name, "mtv-tests-rhel8") == 0 ||
+        strcmp(name, "mtv-rhel8-warm-2disks2nics") == 0 ||
+        strcmp(name, "mtv-win2022-ip-3disks") == 0 ||
+        strcmp(name, "xcopy-template-test") == 0) {
+        (*n)++;
+    }
+    return 0;
+}
+
+static void test_vsphere_client__list_vms(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_error err = {0};
+    int n = 0;
+
+    assert_int_equal(mtv_vsphere_list(c->vs, "VirtualMachine", count_templates,
+                                      &n, &err),
+                     0);
+    assert_int_equal(n, 4);
+}
+
 /* --------------------------------------------------------------- lookup */
 
 static void test_vsphere_client__find_missing_is_enotfound(void **state)
@@ -414,6 +441,8 @@ int main(void)
         cmocka_unit_test(test_vsphere_client__right_ca_accepted_chain_fetched),
         cmocka_unit_test_setup_teardown(
             test_vsphere_client__find_missing_is_enotfound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vsphere_client__list_vms, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_vsphere_client__warm_clone_cycle,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(

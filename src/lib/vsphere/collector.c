@@ -221,25 +221,33 @@ static int match_name(const struct mtv_soap_node *o, void *payload)
     return 0;
 }
 
+/* Run fn over every (name, obj) of `type` through a ContainerView. */
+static int scan_view(struct mtv_vsphere *vs, const char *type, vs_object_fn fn,
+                     void *payload, struct mtv_error *err)
+{
+    struct mtv_moref view = {{0}, {0}};
+    struct mtv_buf spec = MTV_BUF_INIT;
+    int rc = create_view(vs, type, &view, err);
+
+    if (rc != 0) {
+        return rc;
+    }
+    rc = build_view_spec(&spec, &view, type);
+    if (rc == 0) {
+        rc = mtv_vsphere__retrieve(vs, &spec, fn, payload, err);
+    }
+    destroy_view(vs, &view);
+    mtv_buf_dispose(&spec);
+    return rc;
+}
+
 int mtv_vsphere_lookup_by_name(struct mtv_vsphere *vs, const char *type,
                                const char *name, struct mtv_moref *out,
                                struct mtv_error *err)
 {
-    struct mtv_moref view = {{0}, {0}};
-    struct mtv_buf spec = MTV_BUF_INIT;
     struct find_ctx f = {name, out, false};
-    int rc = create_view(vs, type, &view, err);
+    int rc = scan_view(vs, type, match_name, &f, err);
 
-    if (rc != 0) {
-        return mtv_error_prefix(err, "find %s '%s'", type,
-                                name != NULL ? name : "*");
-    }
-    rc = build_view_spec(&spec, &view, type);
-    if (rc == 0) {
-        rc = mtv_vsphere__retrieve(vs, &spec, match_name, &f, err);
-    }
-    destroy_view(vs, &view);
-    mtv_buf_dispose(&spec);
     if (rc != 0) {
         return mtv_error_prefix(err, "find %s '%s'", type,
                                 name != NULL ? name : "*");
@@ -250,6 +258,37 @@ int mtv_vsphere_lookup_by_name(struct mtv_vsphere *vs, const char *type,
                              name != NULL ? name : "*");
     }
     return 0;
+}
+
+struct list_ctx {
+    mtv_vsphere_list_fn fn;
+    void *payload;
+};
+
+static int list_one(const struct mtv_soap_node *o, void *payload)
+{
+    struct list_ctx *l = payload;
+    struct mtv_moref ref = {{0}, {0}};
+    const struct mtv_soap_node *val = mtv_vsphere__prop(o, "name");
+
+    if (val == NULL ||
+        mtv_vsphere__moref_from(mtv_soap_node_child(o, "obj"), &ref) != 0) {
+        return 0;
+    }
+    return l->fn(mtv_soap_node_text(val), &ref, l->payload);
+}
+
+int mtv_vsphere_list(struct mtv_vsphere *vs, const char *type,
+                     mtv_vsphere_list_fn fn, void *payload,
+                     struct mtv_error *err)
+{
+    struct list_ctx l = {fn, payload};
+    int rc = scan_view(vs, type, list_one, &l, err);
+
+    if (rc != 0) {
+        mtv_error_prefix(err, "list %s", type);
+    }
+    return rc;
 }
 
 int mtv_vsphere_lookup_vm(struct mtv_vsphere *vs, const char *name,
