@@ -170,7 +170,7 @@ struct mtv_td_action {
     enum mtv_td_verb verb;
     char *kind;                 /* "Plan", MTV_LEDGER_KIND_CLONE, ... */
     char *api_version;          /* NULL for clones */
-    struct mtv_td_resource res; /* zeroed for clones/unknown kinds */
+    struct mtv_td_resource res; /* zeroed for clones and unknown kinds */
     char *ns;                   /* NULL: cluster-scoped / cluster-wide sweep */
     char *name;                 /* object, clone name; NULL for sweeps */
     char *moref;                /* clones, when known */
@@ -227,8 +227,11 @@ int mtv_ledger_session_plan(struct mtv_td_plan *out, const char *session,
 
 void mtv_td_plan_dispose(struct mtv_td_plan *p);
 
-/* API location of a kind; NULL when unknown. Static. */
-const struct mtv_td_resource *mtv_td_resource_of(const char *kind);
+/*
+ * API location of a kind (from kube's kind table, strings static).
+ * MTV_ENOTFOUND for unknown kinds and vSphere clones.
+ */
+int mtv_td_resource_of(struct mtv_td_resource *out, const char *kind);
 
 /* "restore", "cancel", "archive", "delete", "sweep", "destroy-clone". */
 const char *mtv_td_verb_name(enum mtv_td_verb v);

@@ -76,9 +76,14 @@ static void record(struct mtv_ledger *l, const char *kind, const char *ns,
                    const char *name, size_t *seq)
 {
     struct mtv_ledger_obj o = {kind, NULL, ns, name, NULL, NULL, NULL};
-    const struct mtv_td_resource *r = mtv_td_resource_of(kind);
+    struct mtv_td_resource r;
+    char av[128];
 
-    o.api_version = r == NULL ? NULL : (r->group[0] == '\0' ? "v1" : FL);
+    if (mtv_td_resource_of(&r, kind) == 0) {
+        snprintf(av, sizeof(av), "%s%s%s", r.group, r.group[0] ? "/" : "",
+                 r.version);
+        o.api_version = av;
+    }
     o.scenario = "test_sanity_warm_mtv_migration";
     assert_int_equal(mtv_ledger_record(l, &o, seq, NULL), 0);
 }
@@ -507,9 +512,14 @@ static void test_ledger__teardown_order(void **state)
     assert_true(plan.actions[3].seq > 0);
     assert_string_equal(plan.actions[8].res.resource,
                         "network-attachment-definitions");
+    assert_string_equal(plan.actions[8].api_version, "k8s.cni.cncf.io/v1");
+    assert_string_equal(plan.actions[16].api_version,
+                        "cdi.kubevirt.io/v1beta1"); /* DataVolume sweep */
     assert_string_equal(plan.actions[19].api_version, "v1");
     assert_false(plan.actions[19].res.namespaced);
     assert_string_equal(plan.actions[21].moref, "vm-1");
+    assert_null(plan.actions[21].res.resource);
+    assert_null(plan.actions[21].api_version);
     assert_int_equal(plan.actions[14].seq, 0);
     mtv_td_plan_dispose(&plan);
     mtv_json_free(restore);

@@ -1,61 +1,12 @@
 /* ledger: the teardown order (section 1.13, G10) as a list of actions. */
 #include "mtv/ledger.h"
 
+#include "mtv/kube.h"
 #include "mtv/naming.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct kind_row {
-    const char *kind;
-    const char *api_version;
-    struct mtv_td_resource res;
-};
-
-static const struct kind_row kinds[] = {
-    {"Namespace", "v1", {"", "v1", "namespaces", false}},
-    {"Secret", "v1", {"", "v1", "secrets", true}},
-    {"Pod", "v1", {"", "v1", "pods", true}},
-    {"PersistentVolumeClaim", "v1", {"", "v1", "persistentvolumeclaims", true}},
-    {"PersistentVolume", "v1", {"", "v1", "persistentvolumes", false}},
-    {"Provider",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "providers", true}},
-    {"StorageMap",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "storagemaps", true}},
-    {"NetworkMap",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "networkmaps", true}},
-    {"Plan",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "plans", true}},
-    {"Migration",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "migrations", true}},
-    {"Host",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "hosts", true}},
-    {"Hook",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "hooks", true}},
-    {"ForkliftController",
-     "forklift.konveyor.io/v1beta1",
-     {"forklift.konveyor.io", "v1beta1", "forkliftcontrollers", true}},
-    {"NetworkAttachmentDefinition",
-     "k8s.cni.cncf.io/v1",
-     {"k8s.cni.cncf.io", "v1", "network-attachment-definitions", true}},
-    {"VirtualMachine",
-     "kubevirt.io/v1",
-     {"kubevirt.io", "v1", "virtualmachines", true}},
-    {"DataVolume",
-     "cdi.kubevirt.io/v1beta1",
-     {"cdi.kubevirt.io", "v1beta1", "datavolumes", true}},
-    {"StorageProfile",
-     "cdi.kubevirt.io/v1beta1",
-     {"cdi.kubevirt.io", "v1beta1", "storageprofiles", false}},
-};
 
 /* Step 4 of section 1.13: the delete order. */
 static const char *const delete_order[] = {
@@ -65,24 +16,18 @@ static const char *const delete_order[] = {
     "Pod",
 };
 
-const struct mtv_td_resource *mtv_td_resource_of(const char *kind)
+int mtv_td_resource_of(struct mtv_td_resource *out, const char *kind)
 {
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        if (mtv_str_eq(kinds[i].kind, kind)) {
-            return &kinds[i].res;
-        }
-    }
-    return NULL;
-}
+    const struct mtv_kube_kind *k = mtv_str_eq(kind, MTV_LEDGER_KIND_CLONE)
+                                        ? NULL
+                                        : mtv_kube_kind_find(kind);
 
-static const char *api_version_of(const struct mtv_td_resource *r)
-{
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        if (&kinds[i].res == r) {
-            return kinds[i].api_version;
-        }
+    if (k == NULL) {
+        return MTV_ENOTFOUND;
     }
-    return NULL;
+    *out = (struct mtv_td_resource){k->group, k->version, k->resource,
+                                    k->namespaced};
+    return 0;
 }
 
 const char *mtv_td_verb_name(enum mtv_td_verb v)
@@ -153,7 +98,9 @@ static bool dup_ok(char **dst, const char *src)
 static int push(struct mtv_td_plan *p, const struct spec *s)
 {
     struct mtv_td_action *a = NULL;
-    const struct mtv_td_resource *r = mtv_td_resource_of(s->kind);
+    struct mtv_td_resource r;
+    bool known = mtv_td_resource_of(&r, s->kind) == 0;
+    char av_buf[128];
     const char *av = s->api_version;
     bool ok;
 
@@ -166,9 +113,13 @@ static int push(struct mtv_td_plan *p, const struct spec *s)
     memset(a, 0, sizeof(*a));
     a->verb = s->verb;
     a->seq = s->seq;
-    if (r != NULL) {
-        a->res = *r;
-        av = av != NULL ? av : api_version_of(r);
+    if (known) {
+        a->res = r;
+        if (av == NULL) {
+            snprintf(av_buf, sizeof(av_buf), "%s%s%s", r.group,
+                     r.group[0] != '\0' ? "/" : "", r.version);
+            av = av_buf;
+        }
     }
     ok = dup_ok(&a->kind, s->kind) && dup_ok(&a->api_version, av) &&
          dup_ok(&a->ns, s->ns) && dup_ok(&a->name, s->name) &&
