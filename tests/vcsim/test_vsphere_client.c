@@ -239,6 +239,7 @@ static void test_vsphere_client__warm_clone_cycle(void **state)
     struct mtv_vsphere_clone_spec spec = MTV_VSPHERE_CLONE_SPEC_INIT;
     struct mtv_moref vm = {{0}, {0}};
     struct mtv_moref snap = {{0}, {0}};
+    struct mtv_moref snap2 = {{0}, {0}};
     struct mtv_vm_record *rec = NULL;
     struct mtv_error err = {0};
     char name[64];
@@ -288,9 +289,19 @@ static void test_vsphere_client__warm_clone_cycle(void **state)
                                                  false, &snap, &err),
                      0);
     assert_string_equal(snap.type, "VirtualMachineSnapshot");
+    assert_int_equal(mtv_vsphere_create_snapshot(c->vs, &vm, "s2", NULL, false,
+                                                 false, &snap2, &err),
+                     0);
     assert_int_equal(mtv_vsphere_lookup_vm_record(&rec, c->vs, &vm, &err), 0);
-    assert_int_equal(rec->n_snapshots, 1);
+    assert_int_equal(rec->n_snapshots, 2);
     assert_string_equal(rec->snapshots[0].name, "s1");
+    assert_int_equal(rec->snapshots[0].depth, 0);
+    assert_string_equal(rec->snapshots[0].moref, snap.value);
+    assert_string_equal(rec->snapshots[1].name, "s2");
+    assert_int_equal(rec->snapshots[1].depth, 1);
+    assert_string_equal(rec->snapshots[1].moref, snap2.value);
+    assert_non_null(rec->snapshots[1].create_time);
+    assert_string_equal(rec->snapshots[1].state, "poweredOn");
     mtv_vm_record_free(rec);
     rec = NULL;
     assert_int_equal(mtv_vsphere_remove_snapshot(c->vs, &snap, true, &err), 0);
