@@ -550,14 +550,12 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
             fv = _field_validation(q)
             admit = self._admitter(k, fv, sub)
-            if q.get("dryRun"):
-                cur = store.get(k.res, ns, name)
-                return self._send_obj(200, k, admit(obj, cur) if admit else obj)
+            dry = bool(q.get("dryRun"))
             try:
-                new = store.update(k.res, obj, subresource=sub, admit=admit)
+                new = store.update(k.res, obj, subresource=sub, admit=admit, dry_run=dry)
             except ApiError as e:
                 if e.code == 404 and sub is None:
-                    new = store.create(k.res, obj, ns, admit=admit)
+                    new = store.create(k.res, obj, ns, admit=admit, dry_run=dry)
                     return self._send_obj(201, k, new)
                 raise
             return self._send_obj(200, k, new)
@@ -586,7 +584,7 @@ class _Handler(BaseHTTPRequestHandler):
             admit = self._admitter(k, fv, sub)
             if ptype == "apply" and isinstance(patch, dict) and not k.namespaced:
                 patch.get("metadata", {}).pop("namespace", None)
-            new = store.patch(k.res, ns, name, patch, ptype, subresource=sub, admit=admit)
+            new = store.patch(k.res, ns, name, patch, ptype, subresource=sub, admit=admit, dry_run=bool(q.get("dryRun")))
             return self._send_obj(200, k, new)
         if method == "DELETE":
             opts = {}
@@ -600,7 +598,8 @@ class _Handler(BaseHTTPRequestHandler):
                 prop = prop or "Orphan"
             if prop not in (None, "", "Background", "Foreground", "Orphan"):
                 raise ApiError(400, "BadRequest", "propagationPolicy %s is not supported" % prop)
-            obj = store.delete(k.res, ns, name, prop or None, opts.get("preconditions"))
+            obj = store.delete(k.res, ns, name, prop or None, opts.get("preconditions"),
+                               dry_run=bool(q.get("dryRun") or opts.get("dryRun")))
             return self._send_obj(200, k, obj)
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
@@ -647,12 +646,7 @@ class _Handler(BaseHTTPRequestHandler):
             obj["type"] = "Opaque"
         fv = _field_validation(q)
         admit = self._admitter(k, fv, None)
-        if q.get("dryRun"):
-            o = dict(obj)
-            if admit:
-                o = admit(o, None)
-            return self._send_obj(201, k, o)
-        new = store.create(k.res, obj, ns, admit=admit)
+        new = store.create(k.res, obj, ns, admit=admit, dry_run=bool(q.get("dryRun")))
         return self._send_obj(201, k, new)
 
     def _delete_collection(self, k, ns, q, body):

@@ -478,6 +478,7 @@ class Store:
         self._log = log
         self._closed = False
         self._defaulter = None
+        self._dry = False
         self._gc_pending = 0
         self._gc_idle = threading.Condition(threading.Lock())
         self._dispatcher = threading.Thread(target=self._dispatch_loop, name="store-dispatch", daemon=True)
@@ -495,6 +496,21 @@ class Store:
             self._kinds[k.res] = k
             self._objs.setdefault(k.res, {})
         return k
+
+    class _DryRun:
+        def __init__(self, store, on):
+            self.store, self.on, self.prev = store, on, False
+
+        def __enter__(self):
+            self.prev = self.store._dry
+            self.store._dry = self.prev or self.on
+
+        def __exit__(self, *a):
+            self.store._dry = self.prev
+
+    def _dry_run(self, on):
+        """Context manager (used under the lock): operations compute their result without storing."""
+        return Store._DryRun(self, bool(on))
 
     def set_defaulter(self, fn):
         """``fn(kind, obj)`` applies schema defaults in place; called on every create and non-status
@@ -593,10 +609,10 @@ class Store:
             return {res: [_copy(o) for _, o in sorted(b.items())] for res, b in self._objs.items() if b}
 
     # ------------------------------------------------------------------ create
-    def create(self, res, obj, ns=None, admit=None):
+    def create(self, res, obj, ns=None, admit=None, dry_run=False):
         """Create ``obj``; returns the stored object. ``admit(new, None)`` (optional) may modify or
-        reject (raise ApiError) the object before it is stored."""
-        with self._lock:
+        reject (raise ApiError) the object before it is stored. ``dry_run``: everything but storing."""
+        with self._lock, self._dry_run(dry_run):
             k = self.kind(res)
             obj = _copy(obj)
             if not isinstance(obj, dict):
@@ -666,6 +682,8 @@ class Store:
             md["uid"] = str(uuid.uuid4())
             md["creationTimestamp"] = now_rfc3339()
             md["generation"] = 1
+            if self._dry:
+                return _copy(obj)
             md["resourceVersion"] = self._next_rv()
             bucket[key] = obj
             self._by_uid[md["uid"]] = (res, ns, md["name"])
@@ -688,11 +706,11 @@ class Store:
                                 "field": "metadata.name"}]})
 
     # ------------------------------------------------------------------ update
-    def update(self, res, obj, subresource=None, admit=None):
+    def update(self, res, obj, subresource=None, admit=None, dry_run=False):
         """Replace an object (PUT semantics). Optimistic concurrency when ``metadata.resourceVersion``
         is set. ``subresource="status"`` applies only ``.status``; otherwise ``.status`` changes are
         ignored for kinds with a status subresource. ``admit(new, old)`` as for ``create``."""
-        with self._lock:
+        with self._lock, self._dry_run(dry_run):
             k = self.kind(res)
             md = (obj or {}).get("metadata") or {}
             return self._update_locked(k, md.get("namespace"), md.get("name"), _copy(obj), subresource, admit)
@@ -763,6 +781,8 @@ class Store:
             return _copy(old)
         if subresource != "status" and self._spec_changed(new, old):
             new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
+        if self._dry:
+            return _copy(new)
         new["metadata"]["resourceVersion"] = self._next_rv()
         bucket[key] = new
         if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
@@ -784,7 +804,7 @@ class Store:
         return json.dumps(a, sort_keys=True) != json.dumps(b, sort_keys=True)
 
     # ------------------------------------------------------------------ patch
-    def patch(self, res, ns, name, patch, ptype="merge", subresource=None, admit=None):
+    def patch(self, res, ns, name, patch, ptype="merge", subresource=None, admit=None, dry_run=False):
         """Patch an object. ``ptype``: ``merge`` (RFC 7386), ``json`` (RFC 6902), ``strategic``
         (built-in kinds only, else 415) or ``apply`` (server-side apply, approximated by a merge
         patch; creates the object when absent). ``patch`` is the decoded body (dict or list) or bytes."""
@@ -793,7 +813,7 @@ class Store:
                 patch = json.loads(patch)
             except ValueError as e:
                 raise ApiError(400, "BadRequest", "error decoding patch: %s" % e)
-        with self._lock:
+        with self._lock, self._dry_run(dry_run):
             k = self.kind(res)
             if ptype == "strategic" and not k.builtin:
                 raise ApiError(415, "UnsupportedMediaType",
@@ -851,7 +871,7 @@ class Store:
             return self._update_locked(k, ns, name, cur, subresource, None, check_rv=False)
 
     # ------------------------------------------------------------------ delete
-    def delete(self, res, ns, name, propagation=None, preconditions=None):
+    def delete(self, res, ns, name, propagation=None, preconditions=None, dry_run=False):
         """Delete an object; returns its final state (with deletionTimestamp while finalizers remain).
         ``propagation``: None/"Background" (dependents collected afterwards), "Foreground" (dependents
         first), "Orphan" (dependents keep living, ownerReferences removed)."""
@@ -872,6 +892,11 @@ class Store:
                                    'modified; please apply your changes to the latest version and try again'
                                    % (k.qualified(), name))
             uid = old["metadata"]["uid"]
+            if dry_run:
+                out = _copy(old)
+                if old["metadata"].get("finalizers") or res == "namespaces":
+                    out["metadata"].setdefault("deletionTimestamp", now_rfc3339())
+                return out
             if res == "namespaces":
                 if old["metadata"].get("deletionTimestamp"):
                     return _copy(old)

@@ -294,6 +294,19 @@ class SemanticsTest(LabTestCase):
         self.assertEqual(counts.get("GET plans"), 1)
         self.assertEqual(counts.get("LIST configmaps"), 1)
 
+    def test_dry_run_changes_nothing(self):
+        rv = self.lab.store.resource_version
+        r = self.c.post(CMS + "?dryRun=All", {"metadata": {"name": "dry"}, "data": {"a": "1"}})
+        self.assertEqual(r.status, 201)
+        self.assertEqual(self.c.get(CMS + "/dry").status, 404)
+        self.c.post(CMS, {"metadata": {"name": "dry"}, "data": {"a": "1"}})
+        rv = self.lab.store.resource_version
+        r = self.c.patch(CMS + "/dry?dryRun=All", {"data": {"a": "2"}})
+        self.assertEqual(r.json()["data"], {"a": "2"})
+        self.assertEqual(self.c.delete(CMS + "/dry?dryRun=All").status, 200)
+        self.assertEqual(self.c.get(CMS + "/dry").json()["data"], {"a": "1"})
+        self.assertEqual(self.lab.store.resource_version, rv)
+
     def test_discovery_legacy_and_aggregated(self):
         r = self.c.get("/apis")
         self.assertEqual(r.header("Content-Type"), "application/json")
