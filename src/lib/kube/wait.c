@@ -209,6 +209,9 @@ static int wait_loop(struct mtv_kube_client *c, struct wait_state *ws,
     int rc = relist(c, ws, coll, selector, &rv, err);
 
     while (rc == 0 && ws->verdict == 0) {
+        mtv_log(MTV_LOG_DEBUG, "k8s", "wait %s %s: watching from "
+                                      "resourceVersion %s",
+                coll->resource, ws->w->name, rv != NULL ? rv : "(none)");
         rc = mtv_kube_watch(c, &rv, &wo, err);
         if (rc == MTV_EREMOTE && err != NULL && err->http_status == 410) {
             mtv_log(MTV_LOG_DEBUG, "k8s", "watch %s: 410, relisting",
