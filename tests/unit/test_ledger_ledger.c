@@ -253,6 +253,14 @@ static void test_ledger__failed_write_changes_nothing(void **state)
     mtv_ledger_free(l);
 }
 
+static void capture(enum mtv_log_level level, const char *domain,
+                    const char *line, void *payload)
+{
+    (void)level;
+    (void)domain;
+    mtv_buf_puts(payload, line);
+}
+
 static void test_ledger__holds_no_secret(void **state)
 {
     struct fx *fx = *state;
@@ -264,7 +272,9 @@ static void test_ledger__holds_no_secret(void **state)
                                "s1",     NULL, "scenario-with-Token-Secret3",
                                NULL};
     char *text = NULL;
+    struct mtv_buf logged = MTV_BUF_INIT;
 
+    mtv_log_set_sink(capture, &logged);
     mtv_log_add_secret("Token-Secret3");
     assert_int_equal(mtv_ledger_create(&l, fx->path, &with_creds, NULL), 0);
     assert_int_equal(mtv_ledger_record(l, &o, NULL, NULL), 0);
@@ -277,6 +287,11 @@ static void test_ledger__holds_no_secret(void **state)
     assert_null(strstr(text, "administrator"));
     assert_null(strstr(text, "Token-Secret3"));
     assert_non_null(strstr(text, "\"session_id\""));
+    assert_non_null(strstr(text, "scenario-with-***"));
+    mtv_log_set_sink(NULL, NULL);
+    assert_non_null(logged.data);
+    assert_non_null(strstr(logged.data, "a secret appeared in the ledger"));
+    mtv_buf_dispose(&logged);
     free(text);
     mtv_ledger_free(l);
     mtv_log_clear_secrets();

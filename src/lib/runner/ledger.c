@@ -282,15 +282,22 @@ static int flush_locked(const struct mtv_ledger *l, struct mtv_error *err)
 
     text = j != NULL ? mtv_json_print(j, true) : NULL;
     mtv_json_free(j);
-    if (text == NULL || mtv_buf_puts(&b, text) < 0 ||
-        mtv_buf_puts(&b, "\n") < 0) {
+    if (text == NULL || mtv_buf_puts(&b, text) < 0) {
         free(text);
         mtv_buf_dispose(&b);
         return nomem(err);
     }
+    /* defence in depth: no registered secret on disk, and say so */
+    mtv_redact(&b);
+    if (strcmp(b.data, text) != 0 || b.len != strlen(text)) {
+        mtv_log(MTV_LOG_WARN, "ledger",
+                "a secret appeared in the ledger text (an object name or "
+                "URL?) and was replaced by '***' in '%s'",
+                l->path);
+    }
     free(text);
-    mtv_redact(&b); /* defence in depth: no registered secret on disk */
-    rc = atomic_write(l->path, b.data, err);
+    rc = mtv_buf_puts(&b, "\n");
+    rc = rc < 0 ? nomem(err) : atomic_write(l->path, b.data, err);
     mtv_buf_dispose(&b);
     return rc;
 }
