@@ -412,7 +412,8 @@ struct mtv_fl_vm_progress {
     /* Cutover step start -> VirtualMachineCreation completed (else VM
      * completed), in seconds; < 0 when not known yet. */
     double downtime_s;
-    enum mtv_fl_run_state state; /* from the VM conditions */
+    /* from the VM conditions; EXECUTING once started, NONE before */
+    enum mtv_fl_run_state state;
     char *error;                 /* "<phase>: <reason>; <reason>" or NULL */
 };
 
