@@ -134,6 +134,7 @@ struct mtv_vsphere_add_disk {
     const char *provision_type; /* "thin" (default), "thick-lazy", "thick-eager" */
     const char *disk_mode;      /* NULL: "persistent" */
     const char *datastore;      /* name or moref id; NULL: the clone's */
+    const char *datastore_path; /* folder on it (made first); NULL: none */
 };
 
 /* Called as soon as the clone task exists: record it for teardown. */

@@ -234,8 +234,10 @@ static bool has_key(const struct mtv_vm_record *r, const char *key)
 static void test_vsphere_client__warm_clone_cycle(void **state)
 {
     struct ctx *c = *state;
-    struct mtv_vsphere_add_disk add[2] = {{1, "thin", NULL, NULL},
-                                          {2, "thick-lazy", NULL, "LocalDS_1"}};
+    struct mtv_vsphere_add_disk add[2] = {{1, "thin", NULL, NULL, NULL},
+                                          {2, "thick-lazy", NULL, "LocalDS_1",
+                                           "mtvtest/disks"}};
+    char want_file[160];
     struct mtv_vsphere_clone_spec spec = MTV_VSPHERE_CLONE_SPEC_INIT;
     struct mtv_moref vm = {{0}, {0}};
     struct mtv_moref snap = {{0}, {0}};
@@ -262,6 +264,9 @@ static void test_vsphere_client__warm_clone_cycle(void **state)
     assert_string_equal(rec->disks[1].datastore, "LocalDS_0");
     assert_int_equal(rec->disks[2].capacity_kb, 2 * 1024 * 1024);
     assert_string_equal(rec->disks[2].datastore, "LocalDS_1");
+    snprintf(want_file, sizeof(want_file),
+             "[LocalDS_1] mtvtest/disks/%s_disk_2.vmdk", name);
+    assert_string_equal(rec->disks[2].file_name, want_file);
     assert_int_equal(rec->disks[1].controller_key, rec->disks[0].controller_key);
     assert_int_equal(rec->disks[1].unit_number, 1);
     assert_int_equal(rec->disks[2].unit_number, 2);
@@ -354,6 +359,28 @@ static void test_vsphere_client__clone_error_is_recorded_first(void **state)
     assert_string_equal(l.task.type, "Task");
     assert_non_null(strstr(err.msg, "clone 'xcopy-template-test'"));
     assert_true(strlen(err.remote) > 0);
+}
+
+static void test_vsphere_client__thick_disks_must_fit(void **state)
+{
+    struct ctx *c = *state;
+    struct mtv_vsphere_add_disk add[2] = {
+        {400000, "thick-eager", NULL, NULL, NULL},
+        {400000, "thick-lazy", NULL, NULL, NULL}};
+    struct mtv_vsphere_clone_spec spec = MTV_VSPHERE_CLONE_SPEC_INIT;
+    struct mtv_moref vm = {{0}, {0}};
+    struct ledger l = {0, "", {{0}, {0}}};
+    struct mtv_error err = {0};
+
+    spec.source = "mtv-tests-rhel8";
+    spec.name = "auto-zz-too-big";
+    spec.add_disks = add;
+    spec.n_add_disks = 2;
+    spec.on_task = record_clone;
+    spec.payload = &l;
+    assert_int_equal(mtv_vsphere_clone_vm(c->vs, &spec, &vm, &err), MTV_EINVAL);
+    assert_non_null(strstr(err.msg, "thick disks need 800000 GiB"));
+    assert_int_equal(l.calls, 0);
 }
 
 static void test_vsphere_client__shutdown_guest_and_reconfigure(void **state)
@@ -459,6 +486,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_vsphere_client__clone_error_is_recorded_first, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            test_vsphere_client__thick_disks_must_fit, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_vsphere_client__shutdown_guest_and_reconfigure, setup,
             teardown),

@@ -5,29 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vsphere/vsphere_priv.h"
+#include "vsphere/clone_priv.h"
 
-#define MAX_CTRL 32
 #define DEFAULT_CLONE_TIMEOUT_MS (1200 * 1000)
-
-struct src_info {
-    struct mtv_moref parent;
-    struct mtv_moref pool;
-    struct mtv_moref datastore;
-    bool has_pool;
-    bool has_datastore;
-    struct {
-        int key;
-        int bus;
-        bool scsi;
-    } ctrl[MAX_CTRL];
-    size_t n_ctrl;
-    int first_scsi_key; /* -1: none */
-    int first_scsi_bus;
-    bool used_unit[16]; /* on the first SCSI controller */
-    struct mtv_strv ctk_keys;
-    struct mtv_buf nic_edits; /* deviceChange entries */
-};
 
 static bool is_scsi_controller(const struct mtv_soap_node *d)
 {
@@ -166,7 +146,7 @@ static int read_prop_cb(const struct mtv_soap_node *o, void *payload)
     return mtv_buf_puts(out, mtv_soap_node_path_text(p, "val", ""));
 }
 
-static int read_text_prop(struct mtv_vsphere *vs, const struct mtv_moref *obj,
+int mtv_vsphere__read_text_prop(struct mtv_vsphere *vs, const struct mtv_moref *obj,
                           const char *path, struct mtv_buf *out,
                           struct mtv_error *err)
 {
@@ -193,7 +173,7 @@ static int resolve_pool(struct mtv_vsphere *vs, struct src_info *s,
     }
     rc = mtv_vsphere_lookup_by_name(vs, "ComputeResource", NULL, &cr, err);
     if (rc == 0) {
-        rc = read_text_prop(vs, &cr, "resourcePool", &v, err);
+        rc = mtv_vsphere__read_text_prop(vs, &cr, "resourcePool", &v, err);
     }
     if (rc == 0 && v.data != NULL) {
         rc = mtv_vsphere__moref_set(&s->pool, "ResourcePool", v.data);
@@ -204,23 +184,6 @@ static int resolve_pool(struct mtv_vsphere *vs, struct src_info *s,
 }
 
 /* --------------------------------------------------------------- build */
-
-/* A datastore as a moref and its name (for "[name]" file names). */
-struct ds_ref {
-    struct mtv_moref ref;
-    char name[128];
-};
-
-struct clone_req {
-    const struct mtv_vsphere_clone_spec *spec;
-    struct src_info *src;
-    const struct mtv_moref *vm;
-    struct mtv_moref ds;
-    struct ds_ref *disk_ds; /* per added disk: its datastore */
-    struct mtv_moref host;
-    bool has_host;
-    struct mtv_strv added_ctk;
-};
 
 static const char *transform_of(const char *disk_type)
 {
@@ -257,83 +220,6 @@ static int put_location(struct mtv_buf *b, const struct clone_req *q)
         rc = mtv_soap_put_text(b, "transform", tr);
     }
     return rc == 0 ? mtv_buf_puts(b, "</location>") : rc;
-}
-
-static int put_added_disk(struct mtv_buf *b, struct clone_req *q, size_t i,
-                          int unit)
-{
-    const struct mtv_vsphere_add_disk *d = &q->spec->add_disks[i];
-    const struct ds_ref *ds = &q->disk_ds[i];
-    bool thin = d->provision_type == NULL ||
-                mtv_str_eq(d->provision_type, "thin");
-    int rc = mtv_buf_printf(
-        b,
-        "<deviceChange><operation>add</operation>"
-        "<fileOperation>create</fileOperation>"
-        "<device xsi:type=\"VirtualDisk\"><key>%d</key>"
-        "<backing xsi:type=\"VirtualDiskFlatVer2BackingInfo\"><fileName>[",
-        -101 - (int)i);
-
-    rc = rc == 0 ? mtv_buf_put_xml_escaped(b, ds->name) : rc;
-    rc = rc == 0 ? mtv_buf_puts(b, "]</fileName>") : rc;
-    rc = rc == 0 ? mtv_soap_put_moref(b, "datastore", ds->ref.type,
-                                      ds->ref.value)
-                 : rc;
-    rc = rc == 0 ? mtv_soap_put_text(b, "diskMode", d->disk_mode != NULL
-                                                        ? d->disk_mode
-                                                        : "persistent")
-                 : rc;
-    rc = rc == 0 ? mtv_soap_put_bool(b, "thinProvisioned", thin) : rc;
-    rc = rc == 0 ? mtv_soap_put_bool(
-                       b, "eagerlyScrub",
-                       mtv_str_eq(d->provision_type, "thick-eager"))
-                 : rc;
-    rc = rc == 0 ? mtv_buf_printf(b,
-                                  "</backing><controllerKey>%d</controllerKey>"
-                                  "<unitNumber>%d</unitNumber>"
-                                  "<capacityInKB>%lld</capacityInKB>"
-                                  "</device></deviceChange>",
-                                  q->src->first_scsi_key, unit,
-                                  d->size_gb * 1024 * 1024)
-                 : rc;
-    return rc;
-}
-
-static int next_free_unit(bool *used)
-{
-    for (int u = 0; u < 16; u++) {
-        if (u != 7 && !used[u]) {
-            used[u] = true;
-            return u;
-        }
-    }
-    return -1;
-}
-
-static int put_added_disks(struct mtv_buf *b, struct clone_req *q,
-                           struct mtv_error *err)
-{
-    bool used[16];
-    int rc = 0;
-
-    memcpy(used, q->src->used_unit, sizeof(used));
-    for (size_t i = 0; rc == 0 && i < q->spec->n_add_disks; i++) {
-        int unit = next_free_unit(used);
-
-        if (q->src->first_scsi_key < 0 || unit < 0) {
-            return mtv_error_set(err, MTV_EINVAL, "vsphere",
-                                 "clone '%s': no free unit on a SCSI "
-                                 "controller for added disk %zu",
-                                 q->spec->name, i + 1);
-        }
-        rc = put_added_disk(b, q, i, unit);
-        if (rc == 0 && q->spec->warm) {
-            rc = mtv_strv_push_take(
-                &q->added_ctk, mtv_strdup_printf("scsi%d:%d.ctkEnabled",
-                                                 q->src->first_scsi_bus, unit));
-        }
-    }
-    return rc;
 }
 
 static int put_option(struct mtv_buf *b, const char *key, const char *value)
@@ -376,7 +262,7 @@ static int build_clone(struct mtv_buf *b, struct clone_req *q, bool macs,
     rc = rc == 0 ? mtv_buf_puts(b, "<spec>") : rc;
     rc = rc == 0 ? put_location(b, q) : rc;
     rc = rc == 0 ? mtv_buf_puts(b, "<template>false</template><config>") : rc;
-    rc = rc == 0 ? put_added_disks(b, q, err) : rc;
+    rc = rc == 0 ? mtv_vsphere__put_added_disks(b, q, err) : rc;
     if (rc == 0 && macs && q->src->nic_edits.len > 0) {
         rc = mtv_buf_append(b, q->src->nic_edits.data, q->src->nic_edits.len);
     }
@@ -391,55 +277,6 @@ static int build_clone(struct mtv_buf *b, struct clone_req *q, bool macs,
 }
 
 /* ------------------------------------------------------------- execute */
-
-/* The moref and name of a datastore given by name or moref id. */
-static int resolve_ds(struct mtv_vsphere *vs, const char *name_or_id,
-                      const struct mtv_moref *known, struct ds_ref *out,
-                      struct mtv_error *err)
-{
-    struct mtv_buf name = MTV_BUF_INIT;
-    int rc = 0;
-
-    if (known != NULL) {
-        out->ref = *known;
-    } else {
-        rc = mtv_vsphere_lookup_by_name(vs, "Datastore", name_or_id, &out->ref,
-                                        err);
-    }
-    rc = rc == 0 ? read_text_prop(vs, &out->ref, "name", &name, err) : rc;
-    if (rc == 0) {
-        mtv_strlcpy(out->name, name.data != NULL ? name.data : "",
-                    sizeof(out->name));
-    }
-    mtv_buf_dispose(&name);
-    return rc;
-}
-
-/* The datastore of every added disk: its own, else the clone's. */
-static int resolve_disk_datastores(struct mtv_vsphere *vs, struct clone_req *q,
-                                   struct mtv_error *err)
-{
-    struct ds_ref clone_ds;
-    int rc = 0;
-
-    if (q->spec->n_add_disks == 0) {
-        return 0;
-    }
-    q->disk_ds = calloc(q->spec->n_add_disks, sizeof(*q->disk_ds));
-    if (q->disk_ds == NULL) {
-        return mtv_error_set(err, MTV_ENOMEM, "vsphere", "out of memory");
-    }
-    rc = resolve_ds(vs, NULL, &q->ds, &clone_ds, err);
-    for (size_t i = 0; rc == 0 && i < q->spec->n_add_disks; i++) {
-        const char *want = q->spec->add_disks[i].datastore;
-        if (want == NULL) {
-            q->disk_ds[i] = clone_ds;
-        } else {
-            rc = resolve_ds(vs, want, NULL, &q->disk_ds[i], err);
-        }
-    }
-    return rc;
-}
 
 static int resolve_targets(struct mtv_vsphere *vs, struct clone_req *q,
                            struct mtv_error *err)
@@ -460,7 +297,7 @@ static int resolve_targets(struct mtv_vsphere *vs, struct clone_req *q,
                                         &q->host, err);
         q->has_host = rc == 0;
     }
-    return rc == 0 ? resolve_disk_datastores(vs, q, err) : rc;
+    return rc == 0 ? mtv_vsphere__resolve_disk_datastores(vs, q, err) : rc;
 }
 
 static int start_clone(struct mtv_vsphere *vs, struct clone_req *q, bool macs,

@@ -57,6 +57,8 @@ static int read_service_content(struct mtv_vsphere *vs, struct mtv_error *err)
         rc = mtv_error_set(err, MTV_EPROTO, "vsphere",
                            "RetrieveServiceContent: incomplete service content");
     }
+    mtv_vsphere__moref_from(mtv_soap_node_child(sc, "fileManager"),
+                            &vs->file_manager);
 out:
     mtv_soap_response_free(r);
     mtv_buf_dispose(&b);

@@ -15,6 +15,7 @@ struct mtv_vsphere {
     struct mtv_moref property_collector;
     struct mtv_moref view_manager;
     struct mtv_moref session_manager;
+    struct mtv_moref file_manager; /* empty when the server has none */
     struct mtv_moref waiter; /* our own PropertyCollector for waits */
     char session_key[128];
     bool logged_in;
