@@ -32,6 +32,21 @@ BINARY_DIR = Path(os.environ.get("MTV_BINARY_DIR") or (REPO / "build"))
 FORKLIFT = "/apis/forklift.konveyor.io/v1beta1"
 
 
+def vim_safe(fn):
+    """pyVmomi faults cannot carry a __traceback__, which crashes unittest's reporting: re-raise them as
+    RuntimeError."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except vmodl.MethodFault as e:
+            raise RuntimeError("vSphere fault in %s: %s %s" % (fn.__name__, type(e).__name__,
+                                                                getattr(e, "msg", ""))) from None
+    return wrapper
+
+
 def vcsim_binary():
     if os.environ.get("MTV_VCSIM"):
         return os.environ["MTV_VCSIM"]
@@ -149,6 +164,7 @@ class Lab:
                                                                           json.dumps(last, indent=1)[-4000:]))
 
     # -- vSphere -----------------------------------------------------------------------------------------
+    @vim_safe
     def vsphere(self):
         if self.si is None:
             u = urllib.parse.urlparse(self.vs["api_url"])
@@ -157,6 +173,7 @@ class Lab:
                                    sslContext=ctx)
         return self.si
 
+    @vim_safe
     def find_vm(self, name):
         si = self.vsphere()
         view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [vim.VirtualMachine], True)
@@ -168,6 +185,7 @@ class Lab:
             view.Destroy()
         return None
 
+    @vim_safe
     def wait_task(self, task, timeout=60):
         si = self.vsphere()
         pc = si.content.propertyCollector
@@ -198,6 +216,7 @@ class Lab:
         finally:
             flt.Destroy()
 
+    @vim_safe
     def wait_vm_prop(self, vm, prop, pred, timeout=30):
         si = self.vsphere()
         pc = si.content.propertyCollector
@@ -224,6 +243,7 @@ class Lab:
         finally:
             flt.Destroy()
 
+    @vim_safe
     def clone(self, template, name, cbt=True, power_on=True):
         """CloneVM_Task with the CBT extraConfig keys in the clone spec (as the runner does), then power on
         and wait for VMware Tools guest info."""
@@ -283,7 +303,7 @@ class Lab:
         return self.wait("%s/namespaces/%s/providers/%s" % (FORKLIFT, ns, name),
                          lambda o: (o.get("status") or {}).get("phase") == phase, timeout, "phase " + phase)
 
-    def maps(self, ns, vm_inv, provider="vcenter", dest=("openshift-mtv", "host")):
+    def maps(self, ns, vm_inv, provider="vcenter", dest=("openshift-mtv", "host"), suffix=""):
         prov = {"source": {"name": provider, "namespace": ns}, "destination": {"name": dest[1], "namespace": dest[0]}}
         dss = {d["id"]: d["name"] for d in self.inventory_json(provider, ns, "datastores")}
         nets = {n["id"]: n["name"] for n in self.inventory_json(provider, ns, "networks")}
@@ -294,16 +314,16 @@ class Lab:
             if i == 0:
                 nmap.append({"source": {"name": nets[n["id"]]}, "destination": {"type": "pod"}})
             else:
-                nad = "nad-%d" % i
+                nad = "nad%s-%d" % (suffix, i)
                 self.create("/apis/k8s.cni.cncf.io/v1/namespaces/%s/network-attachment-definitions" % ns,
                             {"metadata": {"name": nad}, "spec": {"config": json.dumps(
                                 {"cniVersion": "0.3.1", "type": "bridge", "bridge": nad})}})
                 nmap.append({"source": {"name": nets[n["id"]]},
                              "destination": {"type": "multus", "name": nad, "namespace": ns}})
         self.create("%s/namespaces/%s/storagemaps" % (FORKLIFT, ns),
-                    {"metadata": {"name": "smap"}, "spec": {"provider": prov, "map": smap}})
+                    {"metadata": {"name": "smap" + suffix}, "spec": {"provider": prov, "map": smap}})
         self.create("%s/namespaces/%s/networkmaps" % (FORKLIFT, ns),
-                    {"metadata": {"name": "nmap"}, "spec": {"provider": prov, "map": nmap}})
+                    {"metadata": {"name": "nmap" + suffix}, "spec": {"provider": prov, "map": nmap}})
 
     def storage_class(self):
         for sc in self.get("/apis/storage.k8s.io/v1/storageclasses")["items"]:
@@ -328,11 +348,12 @@ class Lab:
             time.sleep(0.5)  # the inventory refreshes from vcsim every second: poll it like the runner does
         raise AssertionError("%s not in the inventory" % name)
 
-    def plan(self, ns, name, vm_ids, **extra):
+    def plan(self, ns, name, vm_ids, maps="", **extra):
         spec = {"warm": True, "targetNamespace": ns,
                 "provider": {"source": {"name": "vcenter", "namespace": ns},
                              "destination": {"name": "host", "namespace": "openshift-mtv"}},
-                "map": {"network": {"name": "nmap", "namespace": ns}, "storage": {"name": "smap", "namespace": ns}},
+                "map": {"network": {"name": "nmap" + maps, "namespace": ns},
+                        "storage": {"name": "smap" + maps, "namespace": ns}},
                 "vms": [{"id": i} for i in vm_ids]}
         spec.update(extra)
         return self.create("%s/namespaces/%s/plans" % (FORKLIFT, ns), {"metadata": {"name": name}, "spec": spec})
@@ -518,3 +539,35 @@ def ssh_exec(sock_or_addr, user, password, command, timeout=15):
 
 def unique(prefix):
     return "%s-%s" % (prefix, secrets.token_hex(2))
+
+
+def set_defects(lab, names):
+    """Clear the defects, then activate `names` (admin endpoint, as `mtvlab defect` does)."""
+    r = lab.admin("POST", "/mtvlab/defects", {"clear": True})
+    assert r.status == 200, r
+    for n in names:
+        r = lab.admin("POST", "/mtvlab/defects", {"name": n})
+        assert r.status == 200, r
+
+
+def run_migration(lab, ns, plan_name, template, defects=(), maps="", cutover_in=0.0, wait=True, **plan_extra):
+    """Clone `template` with CBT, power it on, migrate it warm with `defects` active; returns a dict with
+    the plan, the source inventory record, the clone name and the migrated VM/VMI/PVCs."""
+    name = "%s-%s" % (ns, plan_name)
+    src = lab.clone(template, name, cbt=True)
+    inv = lab.inventory_vm("vcenter", ns, name)
+    set_defects(lab, defects)
+    try:
+        lab.plan(ns, plan_name, [inv["id"]], maps=maps, **plan_extra)
+        if "plan-never-ready" in defects:
+            return {"name": name, "inv": inv, "src": src}
+        lab.wait_plan_cond(ns, plan_name, "Ready")
+        lab.migrate(ns, plan_name, cutover_in=cutover_in)
+        lab.wait_plan_cond(ns, plan_name, "Executing")
+    finally:
+        set_defects(lab, [])
+    out = {"name": name, "inv": inv, "src": src}
+    if wait:
+        out["plan"] = lab.wait_plan_done(ns, plan_name)
+        out["vm"], out["vmi"], out["pvcs"] = lab.migrated(ns, name)
+    return out

@@ -29,14 +29,11 @@ class WarmMigration(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.lab = cs.Lab(minute=MINUTE)
+        cls.addClassCleanup(cls.lab.down)
         cls.ns = cs.unique("warm")
         cls.lab.namespace(cls.ns)
         cls.lab.source_provider(cls.ns)
         cls.provider = cls.lab.wait_provider(cls.ns, "vcenter")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.lab.down()
 
     def test_01_provider_ready_with_real_conditions(self):
         c = conds(self.provider)

@@ -189,6 +189,10 @@ def start(ctx):
     ctx.facts["inventory_port"] = port
     seed_mod.seed(ctx, port)
     ctx.store.subscribe(mgr.on_event)
+    on_change = getattr(getattr(ctx, "state", None), "on_change", None)
+    if on_change is not None:
+        # a defect set or cleared re-validates the Plans (plan-never-ready)
+        on_change(lambda what, name: mgr._all("plan") if what == "defect" or what == "defects" else None)
     kv = mgr.kubevirt
     for res in ("virtualmachines.subresources.kubevirt.io", "virtualmachines.kubevirt.io"):
         _register(ctx, res, "start", kv.start_handler)

@@ -103,7 +103,10 @@ class PlanCtrl:
                 if c.get("type") not in EXEC_TYPES and not conds.has(c["type"]) and c.get("category") in ("Warn",):
                     pass
         if "plan-never-ready" in self.mgr.defects():
-            items = [ref_str(v) for v in spec.get("vms") or []]
+            items = []
+            for v in spec.get("vms") or []:
+                hit = model.find_vm(v)[0] if model is not None else None
+                items.append(ref_str({"id": hit["id"], "name": hit["name"]} if hit else v))
             conds.set("VMCriticalConcerns", "Critical", "Critical concerns were detected on some VM.",
                       reason="NotValid", items=items or None)
         if archived:
