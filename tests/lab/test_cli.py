@@ -164,13 +164,10 @@ class CliTest(unittest.TestCase):
         text = "\n".join(self.outputs)
         self.assertTrue(text)
         for k, v in self.creds.items():
-            if k.endswith("_user"):
-                continue  # user names are not secrets (kubeconfig/dump may name the cluster user)
             self.assertNotIn(v, text, k)
         log = (self.dir / "lab.log").read_text()
         for k, v in self.creds.items():
-            if not k.endswith("_user"):
-                self.assertNotIn(v, log, k)
+            self.assertNotIn(v, log, k)
 
     def test_7_down_leaves_nothing(self):
         st = self.status()
