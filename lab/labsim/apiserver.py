@@ -2,6 +2,7 @@
 OpenShift OAuth endpoints, discovery, OpenAPI, CRUD / patch / watch on the store, subresource hooks
 for the controllers, API-side faults, request counting and the admin endpoints under /mtvlab/."""
 
+import base64
 import json
 import logging
 import random
@@ -31,6 +32,16 @@ WATCH_DROP_SECONDS = (0.5, 2.0)
 BOOKMARK_IDLE_SECONDS = 1.0
 STATUS_OK = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
 
+
+
+def _fold_string_data(k, obj):
+    """Secrets: stringData is write-only; like a real API server, merge it into data (base64) and drop it."""
+    if k.res != "secrets" or not isinstance(obj.get("stringData"), dict):
+        return
+    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+    for key, val in obj.pop("stringData").items():
+        data[key] = base64.b64encode(str(val).encode()).decode()
+    obj["data"] = data
 
 class Request:
     """What a subresource handler receives (see notes/lab-interface.md)."""
@@ -548,6 +559,7 @@ class _Handler(BaseHTTPRequestHandler):
                 md["namespace"] = ns
             if not md.get("resourceVersion") and not _allow_unconditional(k):
                 pass
+            _fold_string_data(k, obj)
             fv = _field_validation(q)
             admit = self._admitter(k, fv, sub)
             dry = bool(q.get("dryRun"))
@@ -644,6 +656,7 @@ class _Handler(BaseHTTPRequestHandler):
             obj.pop("status", None)
         if k.res == "secrets" and not obj.get("type"):
             obj["type"] = "Opaque"
+        _fold_string_data(k, obj)
         fv = _field_validation(q)
         admit = self._admitter(k, fv, None)
         new = store.create(k.res, obj, ns, admit=admit, dry_run=bool(q.get("dryRun")))

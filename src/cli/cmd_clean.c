@@ -1,9 +1,12 @@
 /* mtvtest clean (--ledger FILE | --session ID) */
 #include "cli.h"
 
+#include "mtv/flow.h"
+
 int cmd_clean(struct cli *cli)
 {
     struct cli_loaded l;
+    struct mtv_error err;
     int rc = 0;
 
     if ((cli->run.ledger_path == NULL) == (cli->run.session_id == NULL)) {
@@ -14,7 +17,12 @@ int cmd_clean(struct cli *cli)
     if (rc != 0) {
         return rc;
     }
+    mtv_error_clear(&err);
+    rc = mtv_flow_clean(&cli->run, l.config, l.providers, &err);
     cli_loaded_dispose(&l);
-    cli_error("clean is not implemented yet");
-    return CLI_EXIT_INTERNAL;
+    if (rc < 0) {
+        cli_error("%s", err.msg);
+        return cli_exit_for_error(rc);
+    }
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
