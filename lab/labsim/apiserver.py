@@ -79,6 +79,9 @@ class _Server(ThreadingHTTPServer):
         self.sslctx = sslctx
         super().__init__(addr, handler)
 
+    def handle_error(self, request, client_address):
+        logging.getLogger("mtvlab.api").debug("connection from %s failed", client_address, exc_info=True)
+
     def get_request(self):
         sock, addr = super().get_request()
         sock.settimeout(None)
@@ -164,7 +167,17 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         try:
             self.connection.do_handshake()
-        except (ssl.SSLError, OSError):
+        except ssl.SSLError as e:
+            self.close_connection = True
+            if "HTTP_REQUEST" in str(e):
+                # like Go's TLS server: a plain-HTTP client gets a readable 400
+                try:
+                    socket.socket.sendall(self.connection, b"HTTP/1.0 400 Bad Request\r\n\r\n"
+                                          b"Client sent an HTTP request to an HTTPS server.\n")
+                except OSError:
+                    pass
+            raise
+        except OSError:
             self.close_connection = True
             raise
 
@@ -557,19 +570,11 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiError(400, "BadRequest", "the namespace of the provided object does not match the "
                                    "namespace sent on the request")
                 md["namespace"] = ns
-            if not md.get("resourceVersion") and not _allow_unconditional(k):
-                pass
             _fold_string_data(k, obj)
             fv = _field_validation(q)
             admit = self._admitter(k, fv, sub)
-            dry = bool(q.get("dryRun"))
-            try:
-                new = store.update(k.res, obj, subresource=sub, admit=admit, dry_run=dry)
-            except ApiError as e:
-                if e.code == 404 and sub is None:
-                    new = store.create(k.res, obj, ns, admit=admit, dry_run=dry)
-                    return self._send_obj(201, k, new)
-                raise
+            # PUT never creates (AllowCreateOnUpdate is false for these kinds): 404 when absent
+            new = store.update(k.res, obj, subresource=sub, admit=admit, dry_run=bool(q.get("dryRun")))
             return self._send_obj(200, k, new)
         if method == "PATCH":
             ct = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -905,10 +910,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _truthy(v):
     return v is not None and v not in ("", "0", "false", "False")
-
-
-def _allow_unconditional(k):
-    return True
 
 
 def _field_validation(q):
