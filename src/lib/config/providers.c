@@ -255,6 +255,10 @@ static void decode_copyoffload(struct pctx *c, struct mtv_provider *p,
                              "(ignored)", c->file, c->key, path);
             continue;
         }
+        if (*(char **)((char *)co + f->off) != NULL) {
+            perr(c, path, "duplicate key");
+            continue;
+        }
         *(char **)((char *)co + f->off) = take_string(c, m, path, f->secret);
     }
     copyoffload_env(c, co);
@@ -275,6 +279,11 @@ static void decode_field(struct pctx *c, struct mtv_provider *p,
 {
     double port = 0;
 
+    if ((f->kind == PK_STR && *(char **)((char *)p + f->off) != NULL) ||
+        (f->kind == PK_COPYOFFLOAD && p->copyoffload != NULL)) {
+        perr(c, f->name, "duplicate key");
+        return;
+    }
     if (f->kind == PK_STR) {
         *(char **)((char *)p + f->off) = take_string(c, m, f->name,
                                                      f->secret);
@@ -376,8 +385,14 @@ static int decode_all(struct mtv_providers *ps, const char *name,
     }
     for (const struct mtv_json *m = mtv_json_first(root); m;
          m = mtv_json_next(m)) {
-        struct mtv_provider *p = &ps->items[ps->n++];
+        struct mtv_provider *p = NULL;
 
+        if (mtv_providers_get(ps, mtv_json_key(m)) != NULL) {
+            c.rc = mtv_diag_error(diag, "%s: duplicate provider '%s'", name,
+                                  mtv_json_key(m));
+            continue;
+        }
+        p = &ps->items[ps->n++];
         p->key = mtv_strdup(mtv_json_key(m));
         if (p->key == NULL) {
             return MTV_ENOMEM;

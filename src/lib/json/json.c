@@ -12,7 +12,8 @@
 #define CCJ(j) ((const cJSON *)(j))
 #define MJ(c) ((struct mtv_json *)(c))
 
-static void pos_of(const char *text, const char *at, struct mtv_json_pos *pos)
+static void pos_of(const char *text, const char *at, const char *end,
+                   struct mtv_json_pos *pos)
 {
     pos->line = 1;
     pos->col = 1;
@@ -24,7 +25,7 @@ static void pos_of(const char *text, const char *at, struct mtv_json_pos *pos)
             pos->col++;
         }
     }
-    pos->ch = *at;
+    pos->ch = at < end ? *at : '\0'; /* text need not be NUL-terminated */
 }
 
 /*
@@ -91,7 +92,7 @@ static int parse_fail(const char *text, size_t len, const char *at,
     } else if (truncated(text, len)) {
         at = text + len;
     }
-    pos_of(text, at, &p);
+    pos_of(text, at, text + len, &p);
     if (at == text + len) {
         p.ch = '\0';
     }
