@@ -218,6 +218,37 @@ static void test_soap_envelope__put_node_reemits_device(void **state)
     free(src);
 }
 
+static void test_soap_envelope__put_node_keeps_xsd_types(void **state)
+{
+    struct mtv_soap_response *r = NULL;
+    struct mtv_buf b = MTV_BUF_INIT;
+    char *src = fake_http_read_data("vsphere/vm_record_powered_on.xml");
+    const struct mtv_soap_node *o = NULL;
+    int found = 0;
+
+    (void)state;
+    assert_int_equal(mtv_soap_parse_response(&r, NULL, "RetrievePropertiesEx",
+                                             200, src, strlen(src),
+                                             MTV_SOAP_REQUIRED, NULL),
+                     0);
+    o = mtv_soap_node_child(mtv_soap_response_value(r), "objects");
+    /* the server writes XMLSchema-instance:type="xsd:int" */
+    for (const struct mtv_soap_node *p = mtv_soap_node_child(o, "propSet");
+         p != NULL; p = mtv_soap_node_next(p, "propSet")) {
+        const struct mtv_soap_node *v = mtv_soap_node_child(p, "val");
+        if (mtv_str_eq(mtv_soap_node_type(v), "int")) {
+            mtv_buf_reset(&b);
+            assert_int_equal(mtv_soap_put_node(&b, v, "x"), 0);
+            assert_true(mtv_str_has_prefix(b.data, "<x xsi:type=\"xsd:int\">"));
+            found++;
+        }
+    }
+    assert_true(found >= 3);
+    mtv_buf_dispose(&b);
+    mtv_soap_response_free(r);
+    free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_soap_envelope__cardinality_checked),
         cmocka_unit_test(test_soap_envelope__non_soap_answers_are_eproto),
         cmocka_unit_test(test_soap_envelope__put_node_reemits_device),
+        cmocka_unit_test(test_soap_envelope__put_node_keeps_xsd_types),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * soap: building request XML and reading response elements (libxml2).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -251,10 +252,41 @@ long long mtv_soap_node_path_long(const struct mtv_soap_node *n,
 
 /* ------------------------------------------------------------ re-emit */
 
+/*
+ * The xsi:type of x as this module writes it: vim25 types unprefixed,
+ * XML Schema types as "xsd:<type>" whatever prefix the server used.
+ */
+static void type_for_request(const xmlNode *x, char *out, size_t size)
+{
+    const char *raw = attr_value(x, "type", XSI_NS);
+    const char *colon = raw != NULL ? strchr(raw, ':') : NULL;
+    const xmlNs *ns = NULL;
+    char prefix[64];
+
+    out[0] = '\0';
+    if (raw == NULL) {
+        return;
+    }
+    if (colon == NULL || (size_t)(colon - raw) >= sizeof(prefix)) {
+        mtv_strlcpy(out, colon != NULL ? colon + 1 : raw, size);
+        return;
+    }
+    memcpy(prefix, raw, (size_t)(colon - raw));
+    prefix[colon - raw] = '\0';
+    ns = xmlSearchNs(x->doc, (xmlNode *)x, (const xmlChar *)prefix);
+    snprintf(out, size, "%s%s",
+             ns != NULL && strcmp((const char *)ns->href,
+                                  "http://www.w3.org/2001/XMLSchema") == 0
+                 ? "xsd:"
+                 : "",
+             colon + 1);
+}
+
 static int put_node_rec(struct mtv_buf *b, const xmlNode *x, const char *name,
                         int depth)
 {
-    const char *t = mtv_soap_node_type(N(x));
+    char type[128];
+    const char *t = type;
     const char *mt = mtv_soap_node_attr(N(x), "type");
     bool has_child = false;
     int rc = 0;
@@ -262,8 +294,9 @@ static int put_node_rec(struct mtv_buf *b, const xmlNode *x, const char *name,
     if (depth > 64) {
         return MTV_EPROTO;
     }
+    type_for_request(x, type, sizeof(type));
     rc = mtv_buf_printf(b, "<%s", name);
-    if (rc == 0 && t != NULL) {
+    if (rc == 0 && t[0] != '\0') {
         rc = mtv_buf_printf(b, " xsi:type=\"%s\"", t);
     }
     if (rc == 0 && mt != NULL) {
