@@ -399,6 +399,32 @@ static void test_http_client__fetches_the_chain(void **state)
     free(chain);
 }
 
+static void test_http_client__cookie_jar(void **state)
+{
+    struct mtv_http_options o = MTV_HTTP_OPTIONS_INIT;
+    struct mtv_http_client *c = NULL;
+    struct mtv_http_response resp;
+    char *v = NULL;
+
+    (void)state;
+    o.ca_pem = srv.ca;
+    o.cookies = true;
+    o.no_env_proxy = true;
+    assert_int_equal(mtv_http_client_new(&c, &o, NULL), 0);
+    mtv_http_response_init(&resp, 0);
+    assert_null(mtv_http_client_cookie(c, "vmware_soap_session"));
+    assert_int_equal(get(c, "/setcookie", &resp, NULL), 0);
+    v = mtv_http_client_cookie(c, "vmware_soap_session");
+    assert_non_null(v);
+    assert_string_equal(v, "c00k1e-value");
+    mtv_str_free_secret(v);
+    assert_int_equal(get(c, "/cookie", &resp, NULL), 0);
+    assert_non_null(strstr(resp.body.data,
+                           "vmware_soap_session=c00k1e-value"));
+    mtv_http_response_dispose(&resp);
+    mtv_http_client_free(c);
+}
+
 static void test_http_client__connection_refused(void **state)
 {
     struct mtv_http_client *c = client_with(srv.ca, false);
@@ -433,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_http_client__client_certificate_from_memory),
         cmocka_unit_test(test_http_client__upgrade_stream),
         cmocka_unit_test(test_http_client__fetches_the_chain),
+        cmocka_unit_test(test_http_client__cookie_jar),
         cmocka_unit_test(test_http_client__connection_refused),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);

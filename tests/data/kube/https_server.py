@@ -53,6 +53,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             code = int(self.path.rsplit("/", 1)[1])
             self.reply(code, {"kind": "Status", "code": code,
                               "message": "status %d as asked" % code})
+        elif self.path == "/setcookie":
+            self.reply(200, {}, [("Set-Cookie",
+                                  "vmware_soap_session=c00k1e-value; Path=/; HttpOnly")])
+        elif self.path == "/cookie":
+            self.reply(200, {"cookie": self.headers.get("Cookie")})
         elif self.path == "/upgrade":
             self.upgrade()
         else:
