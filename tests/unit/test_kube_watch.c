@@ -249,6 +249,36 @@ static void test_kube_watch__410_is_reported(void **state)
     free(rv);
 }
 
+static void test_kube_watch__gives_up_after_repeated_failures(void **state)
+{
+    struct fixture *f = *state;
+    struct mtv_kube_ref ref;
+    struct collect col = {{{0}, {{0}}, 0}, 0};
+    struct mtv_kube_watch_options o;
+    struct mtv_error err;
+    char *rv = NULL;
+
+    assert_int_equal(mtv_kube_ref_for_kind(&ref, "Plan", "ns1", NULL, NULL),
+                     0);
+    memset(&o, 0, sizeof(o));
+    o.ref = &ref;
+    o.deadline = mtv_deadline_in(60000);
+    o.fn = collect_fn;
+    o.payload = &col;
+    /* one good stream resets the count; then 9 refused connections */
+    fake_http_will_fail(MTV_EIO, MTV_HTTP_FAIL_CONNECT);
+    fake_http_will_respond(200, JSON_CT, EV("ADDED", "7"));
+    for (int i = 0; i < 9; i++) {
+        fake_http_will_fail(MTV_EIO, MTV_HTTP_FAIL_CONNECT);
+    }
+    assert_int_equal(mtv_kube_watch(f->c, &rv, &o, &err), MTV_EIO);
+    assert_int_equal(fake_http_count(), 11);
+    assert_int_equal(col.s.n, 1);
+    assert_string_equal(rv, "7");
+    assert_non_null(strstr(fake_http_record(10)->path, "resourceVersion=7"));
+    free(rv);
+}
+
 /* ------------------------------------------------------------- wait_for */
 
 static const char LIST_EMPTY[] =
@@ -426,6 +456,9 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_kube_watch__410_is_reported,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_kube_watch__gives_up_after_repeated_failures, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(
             test_kube_watch__wait_condition_via_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -9,6 +9,11 @@
 #define DEFAULT_MAX_LINE ((size_t)16 * 1024 * 1024)
 #define WATCH_MAX_SECONDS 300
 #define WATCH_MAX_FAILURES 8
+/* a stream silent this long past its timeoutSeconds is presumed dead */
+#define WATCH_GRACE_MS 15000
+/* a stream that ends sooner than this without an event counts as a failure
+ * (backoff), so a server that ends every watch at once is not hammered */
+#define WATCH_MIN_MS 1000
 
 struct mtv_kube_watch_reader {
     struct mtv_buf buf;
@@ -141,6 +146,7 @@ struct watch_state {
     bool done;    /* fn asked to stop */
     bool gone;    /* 410: caller must relist */
     bool events;  /* at least one event in this request */
+    int64_t started_ms; /* when the current request started */
     struct mtv_error *err;
 };
 
@@ -265,7 +271,10 @@ static int watch_once(struct mtv_kube_client *c, struct watch_state *st,
     r.method = "GET";
     r.path = path.data;
     r.what = what.data;
-    r.deadline = st->o->deadline;
+    /* bound each request: a dead stream gets noticed and resumed */
+    r.deadline = mtv_deadline_min(
+        st->o->deadline,
+        mtv_deadline_in(WATCH_MAX_SECONDS * 1000 + WATCH_GRACE_MS));
     r.on_data = on_watch_data;
     r.on_data_payload = st;
     r.no_retry = true;
@@ -297,7 +306,8 @@ static int after_stream(struct mtv_kube_client *c, struct watch_state *st,
                              "watch %s: deadline passed", st->o->ref->resource);
     }
     if (rc == 0 || rc == MTV_ETIMEOUT || rc == MTV_EIO) {
-        *failures = st->events || rc == 0 ? 0 : *failures + 1;
+        bool quick = mtv_now_ms() - st->started_ms < WATCH_MIN_MS;
+        *failures = st->events || (rc == 0 && !quick) ? 0 : *failures + 1;
         if (*failures > WATCH_MAX_FAILURES) {
             return rc;
         }
@@ -333,6 +343,7 @@ int mtv_kube_watch(struct mtv_kube_client *c, char **rv_inout,
     rc = mtv_kube_watch_reader_new(&st.reader, 0, err);
     while (rc == 0) {
         st.events = false;
+        st.started_ms = mtv_now_ms();
         rc = watch_once(c, &st, err);
         if (st.done || st.rc != 0) {
             rc = st.rc;
