@@ -132,6 +132,10 @@ static int add_nic(struct rec_ctx *x, const struct mtv_soap_node *d)
                    ? MTV_ENOMEM
                    : 0;
     }
+    if (mtv_soap_node_child(b, "network") == NULL) {
+        n->network = dup_text(b, "deviceName"); /* no moref: keep the name */
+        return 0;
+    }
     n->network = dup_text(b, "network");
     return want_name(x, mtv_soap_node_child(b, "network"), NULL);
 }
@@ -340,10 +344,14 @@ static int read_name(const struct mtv_soap_node *o, void *payload)
     return 0;
 }
 
-static const char *name_of(const struct rec_ctx *x, const char *value)
+/* The name found for a moref value (NULL: not asked); *dvs its kind. */
+static const char *name_of(const struct rec_ctx *x, const char *value,
+                           bool *dvs)
 {
     for (size_t i = 0; value != NULL && i < x->ref_values.len; i++) {
         if (strcmp(x->ref_values.items[i], value) == 0) {
+            *dvs = strcmp(x->ref_types.items[i],
+                          "DistributedVirtualPortgroup") == 0;
             return x->names.items[i];
         }
     }
@@ -372,6 +380,7 @@ static int resolve_names(struct mtv_vsphere *vs, struct rec_ctx *x,
 {
     struct mtv_vm_record *r = x->rec;
     struct mtv_buf spec = MTV_BUF_INIT;
+    bool dvs = false;
     int rc = 0;
 
     if (x->ref_values.len == 0) {
@@ -383,13 +392,15 @@ static int resolve_names(struct mtv_vsphere *vs, struct rec_ctx *x,
     rc = rc == 0 ? put_names_spec(&spec, x) : rc;
     rc = rc == 0 ? mtv_vsphere__retrieve(vs, &spec, read_name, x, err) : rc;
     for (size_t i = 0; rc == 0 && i < r->n_disks; i++) {
-        rc = swap_name(&r->disks[i].datastore, name_of(x, r->disks[i].datastore),
+        const char *n = name_of(x, r->disks[i].datastore, &dvs);
+        rc = swap_name(&r->disks[i].datastore, n != NULL && n[0] ? n : NULL,
                        NULL);
     }
     for (size_t i = 0; rc == 0 && i < r->n_nics; i++) {
-        const char *n = name_of(x, r->nics[i].network);
-        rc = swap_name(&r->nics[i].network, n != NULL && n[0] != '\0' ? n : NULL,
-                       n != NULL && n[0] == '\0' ? "DVS-" : NULL);
+        const char *n = name_of(x, r->nics[i].network, &dvs);
+        /* an unnamed port group is "DVS-<key>", like the reference */
+        rc = swap_name(&r->nics[i].network, n != NULL && n[0] ? n : NULL,
+                       n != NULL && !n[0] && dvs ? "DVS-" : NULL);
     }
     mtv_buf_dispose(&spec);
     return rc;
