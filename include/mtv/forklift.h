@@ -104,7 +104,8 @@ struct mtv_fl_kv {
 /*
  * Copy-offload storage Secret (section 1.10): stringData = the given pairs
  * (STORAGE_HOSTNAME, STORAGE_USERNAME, STORAGE_PASSWORD, vendor keys).
- * Every value is registered as a secret.
+ * Values of keys naming a PASSWORD, TOKEN or SECRET are registered as
+ * secrets (host names and ids are not).
  */
 int mtv_forklift_build_storage_secret(struct mtv_json **out,
                                       const struct mtv_fl_meta *meta,

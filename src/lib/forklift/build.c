@@ -270,7 +270,11 @@ int mtv_forklift_build_storage_secret(struct mtv_json **out,
             return mtv_error_set(err, MTV_EINVAL, "forklift",
                                  "storage secret: key %zu is missing", i);
         }
-        if (pairs[i].value != NULL) {
+        /* Only credentials are secrets: registering a host name or an
+         * SVM name would blank it out of every later log line and file. */
+        if (pairs[i].value != NULL && (strstr(pairs[i].key, "PASSWORD") ||
+                                       strstr(pairs[i].key, "TOKEN") ||
+                                       strstr(pairs[i].key, "SECRET"))) {
             mtv_log_add_secret(pairs[i].value);
         }
     }
