@@ -425,6 +425,53 @@ static void test_http_client__cookie_jar(void **state)
     mtv_http_client_free(c);
 }
 
+static void capture(enum mtv_log_level level, const char *domain,
+                    const char *line, void *payload)
+{
+    (void)level;
+    (void)domain;
+    mtv_buf_printf(payload, "%s\n", line);
+}
+
+static void test_http_client__trace_is_redacted(void **state)
+{
+    struct mtv_http_options o = MTV_HTTP_OPTIONS_INIT;
+    struct mtv_http_client *c = NULL;
+    struct mtv_http_transport t;
+    struct mtv_http_request req = MTV_HTTP_REQUEST_INIT;
+    struct mtv_http_response resp;
+    struct mtv_buf log = MTV_BUF_INIT;
+    static const char *const h[] = {"Authorization: Bearer tr4ce-secret-tok",
+                                    NULL};
+    char url[128];
+
+    (void)state;
+    o.ca_pem = srv.ca;
+    o.trace = true;
+    o.no_env_proxy = true;
+    assert_int_equal(mtv_http_client_new(&c, &o, NULL), 0);
+    t = mtv_http_client_transport(c);
+    mtv_http_response_init(&resp, 0);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/hello", srv.port);
+    req.method = "GET";
+    req.url = url;
+    req.headers = h;
+    mtv_log_set_sink(capture, &log);
+    mtv_log_set_level(MTV_LOG_TRACE);
+    assert_int_equal(mtv_http_perform(&t, &req, &resp, NULL), 0);
+    mtv_log_set_level(MTV_LOG_WARN);
+    mtv_log_set_sink(NULL, NULL);
+    assert_non_null(strstr(log.data, "> GET /hello HTTP/1.1"));
+    assert_non_null(strstr(log.data, "< HTTP/1.0 200")
+                        ? log.data
+                        : strstr(log.data, "< HTTP/1.1 200"));
+    assert_non_null(strstr(log.data, "Authorization:"));
+    assert_null(strstr(log.data, "tr4ce-secret-tok"));
+    mtv_buf_dispose(&log);
+    mtv_http_response_dispose(&resp);
+    mtv_http_client_free(c);
+}
+
 static void test_http_client__connection_refused(void **state)
 {
     struct mtv_http_client *c = client_with(srv.ca, false);
@@ -460,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_http_client__upgrade_stream),
         cmocka_unit_test(test_http_client__fetches_the_chain),
         cmocka_unit_test(test_http_client__cookie_jar),
+        cmocka_unit_test(test_http_client__trace_is_redacted),
         cmocka_unit_test(test_http_client__connection_refused),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);

@@ -59,21 +59,28 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
                     void *payload)
 {
     static const char *const tags[] = {"*", "<", ">", NULL, NULL, NULL, NULL};
-    char *line = NULL;
+    const char *end = data + size;
 
     (void)h;
     (void)payload;
     if ((size_t)type >= sizeof(tags) / sizeof(tags[0]) ||
         tags[type] == NULL) {
-        return 0;
+        return 0; /* bodies and TLS data are never logged */
     }
-    while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r')) {
-        size--;
-    }
-    line = mtv_strndup(data, size);
-    if (line != NULL) {
-        mtv_log(MTV_LOG_TRACE, "http", "%s %s", tags[type], line);
-        mtv_str_free_secret(line);
+    /* one log line per header line; mtv_log redacts credentials */
+    for (const char *p = data; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        char *line = NULL;
+        while (n > 0 && p[n - 1] == '\r') {
+            n--;
+        }
+        line = n > 0 ? mtv_strndup(p, n) : NULL;
+        if (line != NULL) {
+            mtv_log(MTV_LOG_TRACE, "http", "%s %s", tags[type], line);
+            mtv_str_free_secret(line);
+        }
+        p = nl != NULL ? nl + 1 : end;
     }
     return 0;
 }
