@@ -225,6 +225,10 @@ static void test_kube_config__yaml_subset(void **state)
     assert_int_equal(kube__yaml_parse(&j, "a: 1\n   b: 2\n", 13, &err),
                      MTV_ECONFIG);
     assert_null(j);
+    assert_int_equal(kube__yaml_parse(&j, "a: {b: {c: d}}\n", 15, &err),
+                     MTV_ECONFIG);
+    assert_non_null(strstr(err.msg, "1:1: unsupported value"));
+    assert_null(j);
 }
 
 int main(void)

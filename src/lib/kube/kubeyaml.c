@@ -148,7 +148,8 @@ static struct mtv_json *flow(const char *s, size_t n)
         } else if (*q == '\'' || *q == '"') {
             quote = *q;
         } else if (*q == '{' || *q == '[') {
-            break; /* nesting: not supported, keep what we have */
+            mtv_json_free(coll); /* nesting is not supported */
+            return NULL;
         } else if (*q == ',' || q == end) {
             if (flow_item(coll, map, p, (size_t)(q - p)) != 0) {
                 mtv_json_free(coll);
@@ -266,7 +267,7 @@ static int parse_map(struct yparse *y, int indent, struct mtv_json **out)
             rc = nested_value(y, indent, &v);
         } else {
             v = scalar(rest);
-            rc = v != NULL ? 0 : MTV_ENOMEM;
+            rc = v != NULL ? 0 : yerr(y, l, "unsupported value");
         }
         if (rc == 0 && (k == NULL || mtv_json_string_value(k) == NULL)) {
             rc = MTV_ENOMEM;
@@ -322,7 +323,7 @@ static int parse_seq(struct yparse *y, int indent, struct mtv_json **out)
         } else {
             y->i++;
             v = scalar(rest);
-            rc = v != NULL ? 0 : MTV_ENOMEM;
+            rc = v != NULL ? 0 : yerr(y, l, "unsupported value");
         }
         if (rc == 0) {
             rc = mtv_json_push_take(arr, v);
