@@ -542,6 +542,25 @@ static void teardown(struct flow_session *fs)
     fs->ctx->result->leftovers += left;
 }
 
+static void log_stats(const struct flow_session *fs)
+{
+    struct mtv_kube_stats ks;
+
+    if (fs->conn.kube == NULL) {
+        return;
+    }
+    mtv_kube_client_stats(fs->conn.kube, &ks);
+    mtv_log(MTV_LOG_INFO, "flow",
+            "session %s: %llu API requests (%llu retried), %llu SOAP round "
+            "trips, %llu connections",
+            fs->sid, (unsigned long long)ks.requests,
+            (unsigned long long)ks.retries,
+            (unsigned long long)(fs->conn.vs ? mtv_vsphere_round_trips(
+                                                   fs->conn.vs)
+                                             : 0),
+            (unsigned long long)ks.http.connects);
+}
+
 void flow_session_close(struct mtv_session_ctx *ctx)
 {
     struct flow_session *fs = ctx->session;
@@ -558,6 +577,7 @@ void flow_session_close(struct mtv_session_ctx *ctx)
     if (sig != 0) {
         ctx->result->interrupted_by = sig;
     }
+    log_stats(fs);
     mtv_ledger_free(fs->ledger);
     flow_conn_dispose(&fs->conn);
     free(fs->target_ns);
