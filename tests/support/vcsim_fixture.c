@@ -191,6 +191,7 @@ static int spawn_sim(struct vcsim_fixture *f, const char *bin,
     char *cert = path_in(f, "server.pem");
     char *key = path_in(f, "server.key");
     char *creds = path_in(f, "credentials");
+    char *log = path_in(f, "vcsim.log");
     char *argv[32] = {(char *)bin, "--listen", "127.0.0.1:0", "--tls-cert",
                       cert, "--tls-key", key, "--credentials-file", creds};
     size_t n = 9;
@@ -205,6 +206,8 @@ static int spawn_sim(struct vcsim_fixture *f, const char *bin,
     if (pipe2(pipefd, O_CLOEXEC) == 0) {
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+        posix_spawn_file_actions_addopen(&fa, 2, log,
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0600);
         rc = posix_spawn(&f->pid, bin, &fa, NULL, argv, environ) == 0 ? 0 : -1;
         posix_spawn_file_actions_destroy(&fa);
         close(pipefd[1]);
@@ -213,7 +216,21 @@ static int spawn_sim(struct vcsim_fixture *f, const char *bin,
     free(cert);
     free(key);
     free(creds);
+    free(log);
     return rc;
+}
+
+/* Print the tail of the simulator's log (its stderr) to our stderr. */
+static void print_log_tail(const struct vcsim_fixture *f)
+{
+    char *path = path_in(f, "vcsim.log");
+    char *text = path != NULL ? read_file(path) : NULL;
+    size_t len = text != NULL ? strlen(text) : 0;
+
+    fprintf(stderr, "vcsim fixture: simulator log tail:\n%s\n",
+            text == NULL ? "(none)" : len > 2000 ? text + len - 2000 : text);
+    free(text);
+    free(path);
 }
 
 static int wait_ready(struct vcsim_fixture *f, int fd)
@@ -224,6 +241,7 @@ static int wait_ready(struct vcsim_fixture *f, int fd)
     if (read_line(fd, line, sizeof(line), START_TIMEOUT_MS) != 0 ||
         !mtv_str_has_prefix(line, prefix)) {
         fprintf(stderr, "vcsim fixture: simulator did not report its URL\n");
+        print_log_tail(f);
         return -1;
     }
     mtv_strlcpy(f->url, line + strlen(prefix), sizeof(f->url));

@@ -2,7 +2,8 @@
  * vcsim_fixture: start the lab's mtv-vcsim on a free loopback port with a
  * throw-away CA and server certificate (made with the openssl CLI) and
  * random credentials; stop it by pid. Starting fails loudly (never skips)
- * when the simulator cannot be built or started.
+ * when the simulator cannot be built or started. The simulator's stderr
+ * goes to <dir>/vcsim.log (its tail is printed when it fails to start).
  */
 #ifndef MTV_VCSIM_FIXTURE_H
 #define MTV_VCSIM_FIXTURE_H
