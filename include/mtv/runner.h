@@ -175,6 +175,8 @@ struct mtv_vm_result {
     struct mtv_interval *precopies;
     size_t n_precopies;
     int64_t cutover_ms; /* 0: unknown */
+    int64_t started_ms;   /* the controller started migrating it; 0 */
+    int64_t completed_ms; /* the controller finished it; 0: unknown */
     double downtime_s;  /* < 0: unknown */
 };
 

@@ -103,6 +103,8 @@ static void record_timeline(struct mtv_step_ctx *ctx, struct watch_state *ws)
                                       p->precopies[k].end_ms);
         }
         vr->cutover_ms = p->cutover_ms;
+        vr->started_ms = p->started_ms;
+        vr->completed_ms = p->completed_ms;
         vr->downtime_s = p->downtime_s;
     }
 }

@@ -94,6 +94,12 @@ static struct mtv_json *vm_json(const struct mtv_vm_result *vm)
     rc = rc ? rc : add_validators(j, vm);
     rc = rc ? rc : add_precopies(j, vm);
     rc = rc ? rc : set_time(j, "cutover", vm->cutover_ms);
+    if (rc == 0 && vm->started_ms != 0) {
+        rc = set_time(j, "started", vm->started_ms);
+    }
+    if (rc == 0 && vm->completed_ms != 0) {
+        rc = set_time(j, "completed", vm->completed_ms);
+    }
     if (rc == 0 && vm->downtime_s >= 0) {
         rc = mtv_json_set_number(j, "downtime_s", vm->downtime_s);
     }
