@@ -206,6 +206,9 @@ static const struct set_case set_cases[] = {
     {"snapshots_interval", false, "--set 'snapshots_interval': expected "
                                   "KEY=VALUE"},
     {"a..b=1", false, "--set 'a..b=1': invalid key 'a..b'"},
+    {"cluster_password.x=Pass-Word-Secret", false,
+     "--set 'cluster_password.x=***': key 'cluster_password.x' does not "
+     "name a setting"},
     {"snapshots_interval.x=1", false,
      "--set 'snapshots_interval.x=1': key 'snapshots_interval.x' does not "
      "name a setting"},

@@ -241,6 +241,25 @@ static int merge_file(struct cnode **root, struct mtv_config *c,
     return rc;
 }
 
+/* "--set 'key=value'" for messages; the value of a password key is
+ * masked (it is not registered as a secret yet). Caller frees. */
+static char *set_origin(const char *spec, bool tc)
+{
+    const char *sep = strchr(spec, tc ? ':' : '=');
+    char *key = sep ? mtv_strndup(spec, (size_t)(sep - spec)) : NULL;
+    char *out = NULL;
+
+    if (key != NULL && (strcasestr(key, "password") != NULL ||
+                        strcasestr(key, "token") != NULL)) {
+        out = mtv_strdup_printf("%s '%s%c***'", tc ? "--tc" : "--set", key,
+                                *sep);
+    } else {
+        out = mtv_strdup_printf("%s '%s'", tc ? "--tc" : "--set", spec);
+    }
+    free(key);
+    return out;
+}
+
 static int apply_sets(struct cnode *root, struct mtv_config *c,
                       const struct mtv_config_sources *src,
                       struct mtv_diag *diag)
@@ -249,8 +268,7 @@ static int apply_sets(struct cnode *root, struct mtv_config *c,
 
     for (size_t i = 0; i < src->n_sets; i++) {
         bool tc = src->set_is_tc != NULL && src->set_is_tc[i];
-        char *origin = mtv_strdup_printf("%s '%s'", tc ? "--tc" : "--set",
-                                         src->sets[i]);
+        char *origin = set_origin(src->sets[i], tc);
         int rc = 0;
 
         if (origin == NULL ||
