@@ -59,6 +59,8 @@ struct cli_command {
 /* The command table (NULL-terminated by name) and lookup. */
 extern const struct cli_command cli_commands[];
 const struct cli_command *cli_command_find(const char *name);
+/* "list, validate, run, ..." from the table, for messages. Static. */
+const char *cli_command_list(void);
 
 /*
  * Parse argv (after the program name) into cli. Usage errors are printed

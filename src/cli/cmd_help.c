@@ -30,8 +30,8 @@ int cmd_help(struct cli *cli)
     }
     c = cli_command_find(cli->help_topic);
     if (c == NULL) {
-        cli_error("unknown command '%s' (commands: list, validate, run, "
-                  "clean, version, help)", cli->help_topic);
+        cli_error("unknown command '%s' (commands: %s)", cli->help_topic,
+                  cli_command_list());
         return CLI_EXIT_USAGE;
     }
     printf("usage: mtvtest %s\n\n%s\n\noptions:\n", c->usage, c->summary);

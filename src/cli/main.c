@@ -1,6 +1,7 @@
 /* mtvtest: the command table and main. */
 #include "cli.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,21 @@ const struct cli_command *cli_command_find(const char *name)
         }
     }
     return NULL;
+}
+
+const char *cli_command_list(void)
+{
+    static char list[256];
+
+    if (list[0] == '\0') {
+        for (const struct cli_command *c = cli_commands; c->name; c++) {
+            size_t len = strlen(list);
+
+            snprintf(list + len, sizeof(list) - len, "%s%s",
+                     len ? ", " : "", c->name);
+        }
+    }
+    return list;
 }
 
 static void set_log_level(int verbosity)

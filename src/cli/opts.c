@@ -344,8 +344,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
     memset(cli, 0, sizeof(*cli));
     mtv_run_options_init(&cli->run);
     if (name == NULL) {
-        cli_error("no command given (commands: list, validate, run, clean, "
-                  "version, help)");
+        cli_error("no command given (commands: %s)", cli_command_list());
         return CLI_EXIT_USAGE;
     }
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
@@ -358,8 +357,8 @@ int cli_parse(struct cli *cli, int argc, char **argv)
     }
     cli->cmd = cli_command_find(name);
     if (cli->cmd == NULL) {
-        cli_error("unknown command '%s' (commands: list, validate, run, "
-                  "clean, version, help)", name);
+        cli_error("unknown command '%s' (commands: %s)", name,
+                  cli_command_list());
         return CLI_EXIT_USAGE;
     }
     return parse_args(cli, argc, argv, 1);

@@ -237,7 +237,7 @@ static int merge_file(struct cnode **root, struct mtv_config *c,
     if (rc == 0) {
         rc = merge_text(root, c, path, b.data, b.len, diag);
     }
-    mtv_buf_dispose(&b);
+    mtv_buf_dispose_secret(&b); /* may hold cluster_password */
     return rc;
 }
 
