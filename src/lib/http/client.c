@@ -168,6 +168,32 @@ static int copy_opts(struct mtv_http_client *c,
     return 0;
 }
 
+/*
+ * Options of the handle that never change: set once, the handle is never
+ * reset (so the connection, TLS session and cookie jar stay with it).
+ */
+static int setup_handle(struct mtv_http_client *c)
+{
+    CURL *h = c->easy;
+
+    if (http__apply_base(c, h) != 0) {
+        return MTV_EINVAL;
+    }
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     c->opts.http1_only ? (long)CURL_HTTP_VERSION_1_1
+                                        : (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (c->opts.cookies) {
+        /* "" turns the in-memory cookie engine on without reading a file */
+        curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
+    }
+    return 0;
+}
+
 int mtv_http_client_new(struct mtv_http_client **out,
                         const struct mtv_http_options *opts,
                         struct mtv_error *err)
@@ -194,6 +220,9 @@ int mtv_http_client_new(struct mtv_http_client **out,
     if (rc == 0) {
         c->easy = curl_easy_init();
         rc = c->easy != NULL ? 0 : MTV_ENOMEM;
+    }
+    if (rc == 0) {
+        rc = setup_handle(c);
     }
     if (rc != 0) {
         mtv_http_client_free(c);
@@ -252,8 +281,12 @@ int64_t http__effective_timeout(const struct mtv_http_client *c,
 
 static int set_method(CURL *h, const struct mtv_http_request *req)
 {
+    /* back to a plain GET: clears NOBODY, POST data and a custom method
+     * left by the previous request on this handle */
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL); /* this one sets POST */
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     if (strcmp(req->method, "GET") == 0 && req->body == NULL) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
         return 0;
     }
     if (strcmp(req->method, "HEAD") == 0) {
@@ -300,24 +333,9 @@ static int setup_request(struct mtv_http_client *c,
 {
     CURL *h = c->easy;
 
-    curl_easy_reset(h);
-    if (http__apply_base(c, h) != 0) {
-        return MTV_EINVAL;
-    }
-    if (c->opts.cookies) {
-        curl_easy_setopt(h, CURLOPT_COOKIEFILE, "");
-    }
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-                     c->opts.http1_only ? (long)CURL_HTTP_VERSION_1_1
-                                        : (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout > 0 ? timeout : 1));
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     return set_method(h, req);
 }
 

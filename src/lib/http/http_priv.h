@@ -18,6 +18,7 @@ struct mtv_http_client {
     struct mtv_http_response *cur;
     const struct mtv_http_request *cur_req;
     bool over_cap;
+
 };
 
 /* Apply the connection-level options (TLS, timeouts, proxy) to h. */
