@@ -223,6 +223,16 @@ int mtv_kube_oauth_login(char **token_out,
                          struct mtv_error *err);
 
 /*
+ * OAuth login (as mtv_kube_oauth_login) and use the token for c. The client
+ * keeps a copy of the options (the password wiped on free; o->transport is
+ * not kept) and, when a request later gets 401 (the token expired), logs in
+ * again once and repeats the request.
+ */
+int mtv_kube_client_oauth_login(struct mtv_kube_client *c,
+                                const struct mtv_kube_oauth_options *o,
+                                struct mtv_error *err);
+
+/*
  * Mint a token for service account ns/name through the TokenRequest API
  * (POST .../serviceaccounts/NAME/token). Caller frees *token_out with
  * mtv_str_free_secret.

@@ -416,7 +416,6 @@ static int oauth_login(struct tool *t, const struct args *a,
 {
     struct mtv_kube_oauth_options o;
     char *pass = read_secret(a->oauth[2]);
-    char *token = NULL;
     int rc = 0;
 
     memset(&o, 0, sizeof(o));
@@ -425,9 +424,7 @@ static int oauth_login(struct tool *t, const struct args *a,
     o.password = pass != NULL ? pass : "";
     o.ca_pem = cfg->ca_pem;
     o.insecure = cfg->insecure;
-    rc = mtv_kube_oauth_login(&token, &o, err);
-    rc = rc == 0 ? mtv_kube_client_set_token(t->c, token, err) : rc;
-    mtv_str_free_secret(token);
+    rc = mtv_kube_client_oauth_login(t->c, &o, err);
     mtv_str_free_secret(pass);
     return rc;
 }

@@ -507,6 +507,55 @@ static void test_kube_api__oauth_bad_password(void **state)
     fake_http_reset();
 }
 
+static void queue_oauth(const char *code, const char *token)
+{
+    char loc[256];
+    char body[256];
+
+    snprintf(loc, sizeof(loc),
+             "Location: https://oauth.example/oauth/token/implicit?code=%s",
+             code);
+    snprintf(body, sizeof(body), "{\"access_token\":\"%s\"}", token);
+    fake_http_will_respond_file(200, JSON_CT, "kube/oauth-metadata.json");
+    fake_http_will_respond(302, loc, "");
+    fake_http_will_respond(200, JSON_CT, body);
+}
+
+static void test_kube_api__expired_token_logs_in_again(void **state)
+{
+    struct fixture *f = *state;
+    struct mtv_kube_oauth_options o = {SERVER, "kubeadmin", "s3cret-pass",
+                                       NULL, false, &f->t};
+    struct mtv_kube_ref ref;
+    struct mtv_json *out = NULL;
+
+    assert_int_equal(mtv_kube_ref_for_kind(&ref, "Namespace", NULL, "x", NULL),
+                     0);
+    queue_oauth("code-1", "first-token-aaaa");
+    assert_int_equal(mtv_kube_client_oauth_login(f->c, &o, NULL), 0);
+    assert_string_equal(mtv_kube_client_token(f->c), "first-token-aaaa");
+    /* the token expires: 401, a new login, the request again */
+    fake_http_will_respond(401, JSON_CT,
+                           "{\"kind\":\"Status\",\"reason\":"
+                           "\"Unauthorized\",\"code\":401}");
+    queue_oauth("code-2", "second-token-bbbb");
+    fake_http_will_respond(200, JSON_CT, "{\"kind\":\"Namespace\"}");
+    assert_int_equal(mtv_kube_get(&out, f->c, &ref, NULL), 0);
+    mtv_json_free(out);
+    out = NULL;
+    assert_int_equal(fake_http_count(), 8);
+    assert_string_equal(fake_http_record_header(3, "Authorization"),
+                        "Bearer first-token-aaaa");
+    assert_string_equal(fake_http_record_header(7, "Authorization"),
+                        "Bearer second-token-bbbb");
+    /* a second 401 right after a fresh login is final */
+    fake_http_will_respond(401, JSON_CT, "{\"kind\":\"Status\"}");
+    queue_oauth("code-3", "third-token-cccc");
+    fake_http_will_respond(401, JSON_CT, "{\"kind\":\"Status\"}");
+    assert_int_equal(mtv_kube_get(&out, f->c, &ref, NULL), MTV_EAUTH);
+    assert_null(out);
+}
+
 /* ---------------------------------------------------------- bearer tokens */
 
 static void test_kube_api__ensure_token_needs_service_account(void **state)
@@ -627,6 +676,8 @@ int main(void)
             test_kube_api__retried_create_409_reads_back, setup, teardown),
         cmocka_unit_test(test_kube_api__oauth_code_flow),
         cmocka_unit_test(test_kube_api__oauth_bad_password),
+        cmocka_unit_test_setup_teardown(
+            test_kube_api__expired_token_logs_in_again, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_kube_api__ensure_token_needs_service_account, setup_cert,
             teardown),

@@ -256,6 +256,91 @@ int mtv_kube_oauth_login(char **token_out,
     return rc;
 }
 
+/* ------------------------------------------------------ client re-login */
+
+void kube__oauth_options_free(struct mtv_kube_oauth_options *o)
+{
+    if (o == NULL) {
+        return;
+    }
+    free((char *)o->api_url);
+    free((char *)o->username);
+    mtv_str_free_secret((char *)o->password);
+    free((char *)o->ca_pem);
+    free(o);
+}
+
+static struct mtv_kube_oauth_options *
+oauth_options_dup(const struct mtv_kube_oauth_options *o)
+{
+    struct mtv_kube_oauth_options *d = calloc(1, sizeof(*d));
+
+    if (d == NULL) {
+        return NULL;
+    }
+    d->api_url = mtv_strdup(o->api_url);
+    d->username = mtv_strdup(o->username);
+    d->password = mtv_strdup(o->password);
+    d->ca_pem = mtv_strdup(o->ca_pem);
+    d->insecure = o->insecure;
+    if (d->api_url == NULL || d->username == NULL || d->password == NULL ||
+        (o->ca_pem != NULL && d->ca_pem == NULL)) {
+        kube__oauth_options_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+static int login_and_use(struct mtv_kube_client *c,
+                         const struct mtv_kube_oauth_options *o,
+                         struct mtv_error *err)
+{
+    char *token = NULL;
+    int rc = mtv_kube_oauth_login(&token, o, err);
+
+    if (rc == 0) {
+        rc = mtv_kube_client_set_token(c, token, err);
+    }
+    mtv_str_free_secret(token);
+    return rc;
+}
+
+int mtv_kube_client_oauth_login(struct mtv_kube_client *c,
+                                const struct mtv_kube_oauth_options *o,
+                                struct mtv_error *err)
+{
+    struct mtv_kube_oauth_options *copy = NULL;
+    int rc = login_and_use(c, o, err);
+
+    if (rc != 0) {
+        return rc;
+    }
+    copy = oauth_options_dup(o);
+    if (copy == NULL) {
+        return mtv_error_set(err, MTV_ENOMEM, "k8s", "out of memory");
+    }
+    kube__oauth_options_free(c->relogin);
+    c->relogin = copy;
+    c->relogin_transport = o->transport;
+    return 0;
+}
+
+int kube__relogin(struct mtv_kube_client *c, struct mtv_error *err)
+{
+    struct mtv_kube_oauth_options o;
+
+    if (c->relogin == NULL) {
+        return mtv_error_set(err, MTV_EAUTH, "k8s", "no credentials to log "
+                                                    "in again");
+    }
+    o = *c->relogin;
+    o.transport = c->relogin_transport;
+    mtv_log(MTV_LOG_INFO, "k8s", "token rejected (401): logging in again "
+                                 "as '%s'",
+            o.username);
+    return login_and_use(c, &o, err);
+}
+
 /* ----------------------------------------------------------- TokenRequest */
 
 int mtv_kube_token_request(char **token_out, struct mtv_kube_client *c,

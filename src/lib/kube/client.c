@@ -106,6 +106,7 @@ void mtv_kube_client_free(struct mtv_kube_client *c)
     mtv_http_client_free(c->http);
     mtv_kube_config_free(c->config);
     mtv_str_free_secret(c->auth_header);
+    kube__oauth_options_free(c->relogin);
     free(c);
 }
 
@@ -348,6 +349,7 @@ int kube__do(struct mtv_kube_client *c, const struct kube_req *r,
     char ctype[96];
     char *url = mtv_strdup_printf("%s%s", c->config->server, r->path);
     int max = r->no_retry ? 1 : c->max_attempts;
+    bool relogged = false;
     int rc = 0;
 
     if (url == NULL) {
@@ -371,6 +373,16 @@ int kube__do(struct mtv_kube_client *c, const struct kube_req *r,
         c->stats.body_bytes_received += resp->body.len;
         if (retried != NULL) {
             *retried = attempt > 1;
+        }
+        if (rc == 0 && resp->status == 401 && c->relogin != NULL &&
+            !relogged) {
+            relogged = true;
+            if (kube__relogin(c, NULL) == 0) {
+                /* the Authorization line changed: rebuild the headers */
+                build_headers(c, r, headers, 16, ctype, sizeof(ctype));
+                attempt--;
+                continue;
+            }
         }
         if ((rc == 0 && resp->status >= 200 && resp->status < 300) ||
             attempt >= max || !mtv_kube__should_retry(r->method, rc, resp) ||

@@ -14,7 +14,15 @@ struct mtv_kube_client {
     int64_t backoff_cap_ms;
     int64_t timeout_ms;
     struct mtv_kube_stats stats;
+    struct mtv_kube_oauth_options *relogin; /* owned copy, or NULL */
+    const struct mtv_http_transport *relogin_transport; /* tests only */
 };
+
+/* Log in again with c->relogin (after a 401). MTV_EAUTH when not set. */
+int kube__relogin(struct mtv_kube_client *c, struct mtv_error *err);
+
+/* Free an owned copy of OAuth options (wipes the password). */
+void kube__oauth_options_free(struct mtv_kube_oauth_options *o);
 
 /* One request to the API server (path relative to the server URL). */
 struct kube_req {
