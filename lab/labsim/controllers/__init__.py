@@ -22,6 +22,7 @@ log = logging.getLogger("labsim.controllers")
 
 SESSION_LOSS_EVERY = 3.0  # seconds between vcsim session terminations under the fault
 SOURCE_GUEST_POLL = 1.0
+READY_NAME = "forklift-controllers"
 
 BY_RES = {RES["provider"]: "provider", RES["networkmap"]: "networkmap", RES["storagemap"]: "storagemap",
           RES["plan"]: "plan", RES["migration"]: "migration", RES["fc"]: "fc", RES["vm"]: "vm"}
@@ -33,6 +34,7 @@ class Manager:
         self.store = ctx.store
         self.pod_logs = {}
         self.stopped = threading.Event()
+        self.ready_pending = False
         self.guests = None
         self.inv = inventory_mod.Inventory(ctx, lambda: self.store.list(RES["provider"]))
         self.inv.listeners.append(self._inventory_changed)
@@ -77,6 +79,10 @@ class Manager:
             if kind:
                 self.queue.add((kind, ns, name))
             if res == RES["provider"]:
+                if self.ready_pending and ns == MTV_NS and name == "host" and \
+                        (obj.get("status") or {}).get("phase") == "Ready":
+                    self.ready_pending = False
+                    self.ctx.set_ready(READY_NAME)
                 if etype == "DELETED":
                     self.inv.drop(md.get("uid", ""))
                 self._all("networkmap")
@@ -184,6 +190,10 @@ def _register(ctx, resource, sub, handler):
 def start(ctx):
     """Seed the cluster and start every controller; returns the Manager (its .stop() ends everything)."""
     mgr = Manager(ctx)
+    # the lab is ready once the host Provider is Ready (the controllers run): see Manager.on_event
+    if getattr(ctx, "register_ready", None) is not None:
+        ctx.register_ready(READY_NAME)
+        mgr.ready_pending = True
     mgr.guests = guests_mod.GuestManager(ctx)
     port = mgr.inv.serve()
     ctx.facts["inventory_port"] = port
@@ -205,16 +215,13 @@ def start(ctx):
     for kind in ("fc", "provider", "networkmap", "storagemap", "plan", "migration", "vm"):
         mgr._all(kind)
     threading.Thread(target=mgr._source_guests_loop, daemon=True, name="source-guests").start()
-    # ready when the host Provider is Ready (the controllers run)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    if mgr.ready_pending:  # the host Provider may have become Ready before we subscribed
         try:
-            p = ctx.store.get(RES["provider"], MTV_NS, "host")
-            if (p.get("status") or {}).get("phase") == "Ready":
-                break
+            if (ctx.store.get(RES["provider"], MTV_NS, "host").get("status") or {}).get("phase") == "Ready":
+                mgr.ready_pending = False
+                ctx.set_ready(READY_NAME)
         except Exception:  # noqa: BLE001
             pass
-        time.sleep(0.05)
     ctx.controllers = mgr
     return mgr
 

@@ -256,7 +256,8 @@ class Execution:
             s = o.setdefault("status", {})
             m = s.setdefault("migration", {})
             m["vms"] = vms
-        self.st.mutate(RES["plan"], self.plan_ns, self.plan_name, pfn, subresource="status")
+        if self.st.mutate(RES["plan"], self.plan_ns, self.plan_name, pfn, subresource="status") is None:
+            self.deleted = self.deleted or "Deleted"  # the Plan is gone: stop like a cancel
 
         def mfn(o):
             o.setdefault("status", {})["vms"] = vms
