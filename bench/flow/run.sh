@@ -28,7 +28,7 @@ for s in "${scenarios[@]}"; do
     mkdir -p "$out"
     before=$(lab/mtvlab requests --json --dir "$lab")
     /usr/bin/time -f '%e %U %S %M' -o "$out/time" \
-      "$bin" -v run -k "$s" --config config/warm.yaml --config "$lab/settings.yaml" \
+      "$bin" run -v -k "$s" --config config/warm.yaml --config "$lab/settings.yaml" \
       --providers "$lab/providers.json" --kubeconfig "$lab/kubeconfig" \
       --report "$out/rep" --no-junit >"$out/stdout" 2>"$out/stderr" ||
       { echo "bench: error: scenario $s failed (see below)" >&2; tail -20 "$out/stderr" >&2; exit 1; }

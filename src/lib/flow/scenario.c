@@ -73,6 +73,7 @@ static int clone_vm(struct flow_scenario *st, struct flow_vm *v,
         disks[i].provision_type = vm->add_disks[i].provision_type;
         disks[i].disk_mode = vm->add_disks[i].disk_mode;
         disks[i].datastore = vm->add_disks[i].datastore_id;
+        disks[i].datastore_path = vm->add_disks[i].datastore_path;
     }
     spec.source = vm->name;
     spec.name = v->clone_name;
