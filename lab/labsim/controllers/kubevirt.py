@@ -45,7 +45,7 @@ class KubeVirtCtrl:
         except Exception as e:  # noqa: BLE001
             if err_code(e) != 404:
                 raise
-            self._remove_vmi(ns, name, None)
+            self._remove_vmi(ns, name, self._get(RES["vmi"], ns, name))  # an orphan VMI goes too
             return
         uid = vm["metadata"]["uid"]
         vmi = self._get(RES["vmi"], ns, name)
@@ -249,7 +249,14 @@ class KubeVirtCtrl:
         self.mgr.store.mutate(RES["vm"], ns, name, fn, subresource="status")
 
     def vmi_event(self, etype, obj):
-        """VMI changed (e.g. deleted by the user): re-evaluate its VM."""
+        """VMI changed (e.g. deleted by the user or its namespace): re-evaluate its VM."""
+        md = obj["metadata"]
+        if etype != "DELETED" and md.get("deletionTimestamp") and md.get("finalizers"):
+            ip = next((self.ips.get(o.get("uid")) for o in md.get("ownerReferences") or []), None)
+            if ip and self.mgr.guests is not None:
+                self.mgr.guests.stop(ip)
+            self.mgr.store.mutate(RES["vmi"], md["namespace"], md["name"],
+                                  lambda o: o["metadata"].__setitem__("finalizers", []))
         for o in obj["metadata"].get("ownerReferences") or []:
             if o.get("kind") == "VirtualMachine":
                 self.mgr.queue.add(("vm", obj["metadata"]["namespace"], o["name"]))
