@@ -3,7 +3,7 @@
  * (tests/e2e/test_kube_client.py). Not installed.
  *
  *   tool_kube [--kubeconfig F] [--context C] [--oauth URL USER PASSFILE]
- *             [--token-service-account NS/NAME] [--stats] [--verbose]
+ *             [--token-service-account NS/NAME] [--stats] [--verbose] [--trace]
  *             VERB ARGS...
  *
  *   get KIND NS NAME            print the object
@@ -15,6 +15,9 @@
  *   watch KIND NS N SECS [RV]   print "TYPE name rv" for N non-bookmark events
  *   nscycle NAME SECS           create namespace, wait Active, delete,
  *                               wait gone
+ *   portforward NS VMI PORT     open the KubeVirt port-forward (WebSocket
+ *                               upgrade) and print the first binary frame's
+ *                               payload (e.g. the guest's SSH banner)
  *   discover                    print the discovery summary
  *   token                       print "yes" when a bearer token is held
  *
@@ -261,6 +264,58 @@ static int do_nscycle(struct tool *t, char **a, struct mtv_error *err)
     return rc;
 }
 
+/* Read until one whole unmasked server frame (len < 126) is buffered. */
+static int first_frame(struct mtv_http_stream *s, struct mtv_buf *b,
+                       struct mtv_error *err)
+{
+    struct mtv_deadline dl = mtv_deadline_in(10000);
+    char chunk[512];
+    size_t got = 0;
+    int rc = 0;
+
+    while (rc == 0 && (b->len < 2 || b->len < 2 + (size_t)(b->data[1] & 0x7f))) {
+        rc = mtv_http_stream_recv(s, chunk, sizeof(chunk), &got, &dl, err);
+        if (rc == 0 && got == 0) {
+            rc = mtv_error_set(err, MTV_EIO, "tool", "stream ended early");
+        }
+        rc = rc == 0 ? mtv_buf_append(b, chunk, got) : rc;
+    }
+    return rc;
+}
+
+static int do_portforward(struct tool *t, char **a, struct mtv_error *err)
+{
+    static const char *const h[] = {
+        "Upgrade: websocket", "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+        "Sec-WebSocket-Protocol: plain.kubevirt.io", NULL};
+    char sub[64];
+    struct mtv_kube_ref ref = {"subresources.kubevirt.io", "v1",
+                               "virtualmachineinstances", a[0], a[1], sub};
+    struct mtv_http_response head;
+    struct mtv_http_stream *s = NULL;
+    struct mtv_buf b = MTV_BUF_INIT;
+    int rc = 0;
+
+    snprintf(sub, sizeof(sub), "portforward/%s/tcp", a[2]);
+    mtv_http_response_init(&head, 0);
+    rc = mtv_kube_upgrade(&s, t->c, &ref, h, &head, err);
+    if (rc == 0) {
+        printf("%d %s\n", head.status,
+               mtv_http_response_header(&head, "Sec-WebSocket-Accept"));
+        rc = first_frame(s, &b, err);
+    }
+    if (rc == 0) {
+        int n = b.data[1] & 0x7f;
+        printf("opcode=%d %.*s\n", b.data[0] & 0x0f, n, b.data + 2);
+    }
+    mtv_http_stream_close(s);
+    mtv_http_response_dispose(&head);
+    mtv_buf_dispose(&b);
+    return rc;
+}
+
 static int do_discover(struct tool *t, struct mtv_error *err)
 {
     struct mtv_json *d = NULL;
@@ -281,7 +336,7 @@ struct verb {
 static const struct verb verbs[] = {
     {"get", 3},   {"list", 2},    {"create", 3},   {"patch", 4},
     {"delete", 3}, {"wait", 5},   {"watch", 4},    {"nscycle", 2},
-    {"discover", 0}, {"token", 0},
+    {"discover", 0}, {"token", 0},   {"portforward", 3},
 };
 
 static int dispatch(struct tool *t, const char *v, char **a, int n,
@@ -316,6 +371,9 @@ static int dispatch(struct tool *t, const char *v, char **a, int n,
     if (strcmp(v, "discover") == 0) {
         return do_discover(t, err);
     }
+    if (strcmp(v, "portforward") == 0) {
+        return do_portforward(t, a, err);
+    }
     tok = mtv_kube_client_token(t->c);
     printf("%s\n", tok != NULL ? "yes" : "no");
     return 0;
@@ -343,6 +401,7 @@ struct args {
     const char *oauth[3];
     const char *token_sa;
     bool stats;
+    bool trace;
     int first;
 };
 
@@ -357,6 +416,10 @@ static int parse_args(struct args *a, int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--verbose") == 0) {
             mtv_log_set_level(MTV_LOG_DEBUG);
+            i++;
+        } else if (strcmp(argv[i], "--trace") == 0) {
+            mtv_log_set_level(MTV_LOG_TRACE);
+            a->trace = true;
             i++;
         } else if (strcmp(argv[i], "--oauth") == 0 && i + 3 < argc) {
             a->oauth[0] = argv[i + 1];
@@ -447,6 +510,7 @@ int main(int argc, char **argv)
     t.stats = a.stats;
     rc = mtv_kube_config_load(&cfg, &a.co, &err);
     o.config = cfg;
+    o.trace = a.trace;
     rc = rc == 0 ? mtv_kube_client_new(&t.c, &o, &err) : rc;
     if (rc == 0 && a.oauth[0] != NULL) {
         rc = oauth_login(&t, &a, cfg, &err);
