@@ -368,6 +368,16 @@ static void test_http_client__upgrade_stream(void **state)
     assert_null(s);
     assert_int_equal(err.http_status, 400);
     assert_non_null(strstr(head.body.data, "not an upgrade"));
+    /* an answer followed at once by the close is still read */
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/upgrade-refused-close",
+             srv.port);
+    req.headers = h;
+    assert_int_equal(mtv_http_upgrade(&t, &s, &req, &head, &err),
+                     MTV_EREMOTE);
+    assert_int_equal(err.http_status, 404);
+    assert_string_equal(head.body.data,
+                        "{\"kind\": \"Status\", \"code\": 404, "
+                        "\"message\": \"gone away\"}");
     mtv_buf_dispose(&all);
     mtv_http_response_dispose(&head);
     mtv_http_client_free(c);

@@ -17,6 +17,7 @@ struct curl_stream {
     char *buf; /* bytes received but not yet returned */
     size_t off;
     size_t len;
+    bool eof; /* the peer closed: no more reads from the connection */
 };
 
 static int wait_fd(curl_socket_t fd, short events,
@@ -76,6 +77,9 @@ static int cs_fill(struct curl_stream *cs, struct mtv_error *err)
         cs->off = 0;
         cs->len = 0;
     }
+    if (cs->eof) {
+        return 1;
+    }
     while (cs->len < STREAM_BUF) {
         size_t got = 0;
         CURLcode cc = curl_easy_recv(cs->easy, cs->buf + cs->len,
@@ -88,6 +92,7 @@ static int cs_fill(struct curl_stream *cs, struct mtv_error *err)
                                  curl_easy_strerror(cc));
         }
         if (got == 0) {
+            cs->eof = true; /* bytes read before it are still in buf */
             return 1;
         }
         cs->len += got;
@@ -264,16 +269,17 @@ static int read_head(struct curl_stream *cs, struct mtv_http_response *head,
         if (rc < 0) {
             return rc;
         }
+        if (memmem(cs->buf, cs->len, "\r\n\r\n", 4) != NULL) {
+            continue; /* complete, even if the peer closed right after */
+        }
         if (rc == 1) {
             return mtv_error_set(err, MTV_EIO, "http",
                                  "upgrade: connection closed before the "
                                  "response");
         }
-        if (memmem(cs->buf, cs->len, "\r\n\r\n", 4) == NULL) {
-            rc = wait_fd(cs->fd, POLLIN, dl, err);
-            if (rc != 0) {
-                return rc;
-            }
+        rc = wait_fd(cs->fd, POLLIN, dl, err);
+        if (rc != 0) {
+            return rc;
         }
     }
     rc = parse_head(cs->buf, (size_t)(sep - cs->buf) + 2, head, err);

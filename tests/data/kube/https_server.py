@@ -60,6 +60,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, {"cookie": self.headers.get("Cookie")})
         elif self.path == "/upgrade":
             self.upgrade()
+        elif self.path == "/upgrade-refused-close":
+            # like virt-api behind the apiserver: the answer, then the close
+            # notify, in quick succession
+            body = b'{"kind": "Status", "code": 404, "message": "gone away"}'
+            self.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: "
+                             b"application/json\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n" % len(body) + body)
+            self.wfile.flush()
+            self.connection.unwrap().close()
+            self.close_connection = True
         else:
             self.reply(404, {"kind": "Status", "message": "no such path"})
 
