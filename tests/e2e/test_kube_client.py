@@ -10,8 +10,10 @@ import json
 import os
 import selectors
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -199,6 +201,42 @@ class KubeClientE2E(unittest.TestCase):
         self.assertEqual(bad.returncode, 3)
         self.assertIn("OAuth login", bad.stderr)
         self.assertIn("HTTP 401", bad.stderr)
+
+    def test_port_forward_upgrade(self):
+        ns = "kube-e2e-pf"
+        self.new_namespace(ns)
+        # a TCP service that greets first, like sshd; virt-api dials the
+        # VMI's first interface IP (here loopback) on the requested port
+        ls = socket.socket()
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        port = ls.getsockname()[1]
+
+        def greet():
+            c, _ = ls.accept()
+            with c:
+                c.sendall(b"SSH-2.0-e2e-banner\r\n")
+                c.recv(64)
+        t = threading.Thread(target=greet, daemon=True)
+        t.start()
+        vmi = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+               "metadata": {"name": "vmi1"}, "spec": {"domain": {"devices": {}}},
+               "status": {"phase": "Running",
+                          "interfaces": [{"name": "default", "ipAddress": "127.0.0.1"}]}}
+        self.tool("create", "VirtualMachineInstance", ns, json.dumps(vmi))
+        try:
+            out = self.tool("portforward", ns, "vmi1", str(port)).stdout.splitlines()
+        finally:
+            ls.close()
+        # 101 with the RFC 6455 accept for the sample key, then the banner
+        # as the payload of a binary frame
+        self.assertEqual(out[0], "101 s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        self.assertEqual(out[1], "opcode=2 SSH-2.0-e2e-banner")
+        miss = self.tool("portforward", ns, "nope", "22", check=False)
+        self.assertEqual(miss.returncode, 1)
+        self.assertIn('HTTP 404 NotFound: virtualmachineinstance.kubevirt.io "nope" not found',
+                      miss.stderr)
+        self.tool("delete", "Namespace", "-", ns)
 
     def test_transient_faults_are_retried(self):
         self.lab_cli("fault", "http-429")
