@@ -118,14 +118,13 @@ static void read_cluster_facts(struct flow_scenario *st,
     struct mtv_error err;
 
     mtv_error_clear(&err);
-    flow_get(&f->provider, fs->conn.kube, "Provider", fs->target_ns,
+    flow_get(&f->provider, st->conn->kube, "Provider", fs->target_ns,
              fs->src_provider, &err);
-    flow_get(&f->secret, fs->conn.kube, "Secret", fs->target_ns,
+    flow_get(&f->secret, st->conn->kube, "Secret", fs->target_ns,
              fs->src_secret, &err);
-    flow_get(&f->cluster_version, fs->conn.kube, "ClusterVersion", NULL,
+    flow_get(&f->cluster_version, st->conn->kube, "ClusterVersion", NULL,
              "version", &err);
-    f->labels = mtv_json_dup(mtv_json_get(st->plan_obj,
-                                          "spec.targetLabels"));
+    f->labels = mtv_json_dup(mtv_json_get(st->plan_obj, "spec.targetLabels"));
 }
 
 static void plan_facts(struct mtv_checks_plan *p, struct flow_scenario *st,
@@ -146,8 +145,8 @@ static void plan_facts(struct mtv_checks_plan *p, struct flow_scenario *st,
     p->session_id = st->fs->sid;
     p->network_map = mtv_json_get(st->nmap, "spec.map");
     p->storage_map = mtv_json_get(st->smap, "spec.map");
-    p->cluster_version = mtv_json_string_or(f->cluster_version,
-                                            "status.desired.version", NULL);
+    p->cluster_version =
+        mtv_json_string_or(f->cluster_version, "status.desired.version", NULL);
     p->source_insecure_skip_verify = cfg->source_provider_insecure_skip_verify;
     p->provider = f->provider;
     p->provider_secret = f->secret;
@@ -175,7 +174,7 @@ static void cluster_facts_dispose(struct cluster_facts *f)
 static int read_dest(struct mtv_checks_dest **out, struct flow_scenario *st,
                      const char *name, struct mtv_error *err)
 {
-    struct mtv_kube_client *kube = st->fs->conn.kube;
+    struct mtv_kube_client *kube = st->conn->kube;
     struct mtv_json *vm = NULL, *vmi = NULL, *pvcs = NULL;
     struct mtv_kube_ref ref;
     struct mtv_checks_dest_input in;
@@ -185,8 +184,8 @@ static int read_dest(struct mtv_checks_dest **out, struct flow_scenario *st,
                             name, err) == MTV_ENOTFOUND) {
         mtv_error_clear(err);
     }
-    rc = rc ? rc : flow_ref(&ref, "PersistentVolumeClaim", st->vm_ns, NULL,
-                            err);
+    rc =
+        rc ? rc : flow_ref(&ref, "PersistentVolumeClaim", st->vm_ns, NULL, err);
     rc = rc ? rc : mtv_kube_list(&pvcs, kube, &ref, NULL, err);
     in.vm = vm;
     in.vmi = vmi;
@@ -206,7 +205,7 @@ static int get_vmi(struct mtv_json **out, const struct mtv_checks_dest *dest,
 {
     struct flow_scenario *st = payload;
 
-    return flow_get(out, st->fs->conn.kube, "VirtualMachineInstance",
+    return flow_get(out, st->conn->kube, "VirtualMachineInstance",
                     dest->namespace, dest->name, err);
 }
 
@@ -233,8 +232,7 @@ static int check_one(struct mtv_step_ctx *ctx, size_t i,
     struct src_model now, before;
     struct mtv_checks_vm cvm;
     char *dname = NULL;
-    int rc = mtv_vsphere_lookup_vm_record(&after, st->fs->conn.vs, &v->moref,
-                                          err);
+    int rc = mtv_vsphere_lookup_vm_record(&after, st->conn->vs, &v->moref, err);
 
     memset(&now, 0, sizeof(now));
     memset(&before, 0, sizeof(before));
@@ -289,8 +287,8 @@ int flow_step_check(struct mtv_step_ctx *ctx, struct mtv_error *err)
         rc = check_one(ctx, i, &plan, &fails, err);
     }
     if (rc == 0 && fails.len > 0) {
-        rc = mtv_error_set(err, MTV_EREMOTE, "checks",
-                           "validators failed: %s", fails.data);
+        rc = mtv_error_set(err, MTV_EREMOTE, "checks", "validators failed: %s",
+                           fails.data);
     }
     mtv_buf_dispose(&fails);
     cluster_facts_dispose(&facts);

@@ -16,8 +16,7 @@ static bool plan_has_clones(const struct mtv_td_plan *p)
 }
 
 static int clean_plan(struct mtv_td_plan *plan, struct mtv_ledger **ledger,
-                      const struct mtv_run_options *opts,
-                      struct mtv_error *err)
+                      const struct mtv_run_options *opts, struct mtv_error *err)
 {
     int rc;
 
@@ -25,7 +24,8 @@ static int clean_plan(struct mtv_td_plan *plan, struct mtv_ledger **ledger,
         rc = mtv_ledger_load(ledger, opts->ledger_path, err);
         return rc ? rc : mtv_ledger_teardown_plan(plan, *ledger, err);
     }
-    if (opts->session_id == NULL || !mtv_naming_session_valid(opts->session_id)) {
+    if (opts->session_id == NULL ||
+        !mtv_naming_session_valid(opts->session_id)) {
         return mtv_error_set(err, MTV_ECONFIG, "flow",
                              "clean: '%s' is not a session id",
                              opts->session_id ? opts->session_id : "");
@@ -55,8 +55,7 @@ static void clean_vsphere(struct flow_conn *c, const struct mtv_config *cfg,
 
 int mtv_flow_clean(const struct mtv_run_options *opts,
                    const struct mtv_config *config,
-                   const struct mtv_providers *providers,
-                   struct mtv_error *err)
+                   const struct mtv_providers *providers, struct mtv_error *err)
 {
     struct mtv_td_plan plan = MTV_TD_PLAN_INIT;
     struct mtv_ledger *ledger = NULL;
@@ -67,14 +66,15 @@ int mtv_flow_clean(const struct mtv_run_options *opts,
     memset(&conn, 0, sizeof(conn));
     mtv_flow_install_signal_handlers();
     rc = clean_plan(&plan, &ledger, opts, err);
-    rc = rc ? rc : flow_conn_kube(&conn, opts, config, err);
+    rc = rc ? rc : flow_conn_kube(&conn, opts, config, NULL, err);
     if (rc == 0 && plan_has_clones(&plan)) {
         clean_vsphere(&conn, config, providers);
     }
     if (rc == 0) {
         left = flow_teardown_run(&plan, &conn, ledger, config, false);
-        fprintf(stderr, "mtvtest: note: clean: %zu action(s), %zu left "
-                        "behind\n",
+        fprintf(stderr,
+                "mtvtest: note: clean: %zu action(s), %zu left "
+                "behind\n",
                 plan.len, left);
     }
     mtv_td_plan_dispose(&plan);

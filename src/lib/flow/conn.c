@@ -61,11 +61,9 @@ static int use_oauth_server(struct mtv_kube_config *kc,
 
 static int load_kube_config(struct mtv_kube_config **kc,
                             const struct mtv_run_options *opts,
-                            const struct mtv_config *cfg,
-                            struct mtv_error *err)
+                            const struct mtv_config *cfg, struct mtv_error *err)
 {
-    struct mtv_kube_config_options ko = {opts->kubeconfig, opts->context,
-                                         NULL};
+    struct mtv_kube_config_options ko = {opts->kubeconfig, opts->context, NULL};
     bool oauth = oauth_configured(cfg);
     int rc = mtv_kube_config_load(kc, &ko, err);
 
@@ -111,7 +109,8 @@ static int oauth_login(struct flow_conn *c, const struct mtv_kube_config *kc,
 }
 
 int flow_conn_kube(struct flow_conn *c, const struct mtv_run_options *opts,
-                   const struct mtv_config *cfg, struct mtv_error *err)
+                   const struct mtv_config *cfg,
+                   struct mtv_kube_config **kc_out, struct mtv_error *err)
 {
     struct mtv_kube_client_options o = MTV_KUBE_CLIENT_OPTIONS_INIT;
     struct mtv_kube_config *kc = NULL;
@@ -127,6 +126,10 @@ int flow_conn_kube(struct flow_conn *c, const struct mtv_run_options *opts,
     } else if (rc == 0) {
         rc = mtv_kube_ensure_token(c->kube, NULL, err);
     }
+    if (rc == 0 && kc_out != NULL) {
+        *kc_out = kc;
+        kc = NULL;
+    }
     mtv_kube_config_free(kc);
     return rc;
 }
@@ -141,11 +144,11 @@ int flow_conn_vsphere(struct flow_conn *c, const struct mtv_provider *src,
     if (src->cacert != NULL && src->cacert[0] != '\0') {
         c->vcenter_ca = mtv_strdup(src->cacert);
     } else if (!insecure) {
-        rc = mtv_vsphere_fetch_ca_pem(&c->vcenter_ca, src->api_url, 30000,
-                                      err);
+        rc = mtv_vsphere_fetch_ca_pem(&c->vcenter_ca, src->api_url, 30000, err);
         if (rc != 0) {
-            return mtv_error_prefix(err, "fetch the certificate chain of "
-                                         "vCenter '%s'",
+            return mtv_error_prefix(err,
+                                    "fetch the certificate chain of "
+                                    "vCenter '%s'",
                                     src->api_url);
         }
     }
@@ -162,11 +165,44 @@ int flow_conn_vsphere(struct flow_conn *c, const struct mtv_provider *src,
     return rc;
 }
 
-int flow_conn_inventory(struct flow_conn *c, const struct mtv_config *cfg,
-                        struct mtv_error *err)
+static int inventory_client(struct flow_conn *c, const struct mtv_config *cfg,
+                            struct mtv_error *err)
 {
     struct mtv_http_options o = MTV_HTTP_OPTIONS_INIT;
     const struct mtv_kube_config *kc = mtv_kube_client_config(c->kube);
+
+    o.insecure = cfg->insecure_verify_skip || kc->insecure;
+    o.ca_pem = kc->ca_pem;
+    o.timeout_ms = 60000;
+    o.connect_timeout_ms = 15000;
+    return mtv_http_client_new(&c->inv, &o, err);
+}
+
+int flow_conn_clone(struct flow_conn *dst, const struct flow_conn *from,
+                    const struct mtv_kube_config *kc,
+                    const struct mtv_provider *src,
+                    const struct mtv_config *cfg, struct mtv_error *err)
+{
+    struct mtv_kube_client_options o = MTV_KUBE_CLIENT_OPTIONS_INIT;
+    int rc;
+
+    memset(dst, 0, sizeof(*dst));
+    o.config = kc;
+    rc = mtv_kube_client_new(&dst->kube, &o, err);
+    rc = rc ? rc
+            : mtv_kube_client_set_token(dst->kube,
+                                        mtv_kube_client_token(from->kube), err);
+    rc = rc ? rc : flow_conn_vsphere(dst, src, cfg, err);
+    if (rc == 0 && from->inv_base != NULL) {
+        dst->inv_base = mtv_strdup(from->inv_base);
+        rc = inventory_client(dst, cfg, err);
+    }
+    return rc;
+}
+
+int flow_conn_inventory(struct flow_conn *c, const struct mtv_config *cfg,
+                        struct mtv_error *err)
+{
     struct mtv_json *route = NULL;
     const char *host = NULL;
     int rc;
@@ -183,12 +219,7 @@ int flow_conn_inventory(struct flow_conn *c, const struct mtv_config *cfg,
     }
     c->inv_base = mtv_strdup_printf("https://%s", host);
     mtv_json_free(route);
-    o.insecure = cfg->insecure_verify_skip || kc->insecure;
-    o.ca_pem = kc->ca_pem;
-    o.timeout_ms = 60000;
-    o.connect_timeout_ms = 15000;
-    rc = mtv_http_client_new(&c->inv, &o, err);
-    return rc;
+    return inventory_client(c, cfg, err);
 }
 
 /* One inventory GET: 0 with *out, 1 when the answer says "ask again". */
@@ -211,8 +242,7 @@ static int inventory_once(struct mtv_json **out, struct flow_conn *c,
     mtv_str_free_secret(auth);
     if (rc != 0) {
         rc = resp.fail == MTV_HTTP_FAIL_OTHER ? rc : 1;
-    } else if (resp.status == 206 || resp.status == 503 ||
-               resp.status == 502) {
+    } else if (resp.status == 206 || resp.status == 503 || resp.status == 502) {
         rc = 1;
     } else if (resp.status == 401 || resp.status == 403) {
         rc = mtv_error_set(err, MTV_EAUTH, "inventory",
@@ -244,11 +274,9 @@ int flow_inventory_get(struct mtv_json **out, struct flow_conn *c,
     /* The inventory has no watch API: ask again while it is loading. */
     while ((rc = inventory_once(out, c, url, err)) == 1) {
         if (mtv_deadline_expired(&deadline)) {
-            rc = mtv_error_set(err, mtv_interrupted() ? MTV_EINTR
-                                                      : MTV_ETIMEOUT,
-                               "inventory",
-                               "inventory GET '%s' did not answer in time",
-                               url);
+            rc = mtv_error_set(
+                err, mtv_interrupted() ? MTV_EINTR : MTV_ETIMEOUT, "inventory",
+                "inventory GET '%s' did not answer in time", url);
             break;
         }
         flow_sleep_ms(pause);

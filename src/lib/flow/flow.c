@@ -31,8 +31,8 @@ static const struct mtv_step_def *steps_for(const struct mtv_scenario *s,
 }
 
 static const struct mtv_run_hooks flow_hooks = {
-    flow_session_open,   flow_session_close, flow_scenario_begin,
-    flow_scenario_end,   steps_for,          NULL,
+    flow_session_open, flow_session_close, flow_scenario_begin,
+    flow_scenario_end, steps_for,          NULL,
 };
 
 const struct mtv_run_hooks *mtv_flow_hooks(void)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "mtv/checks.h"
@@ -26,10 +27,10 @@
 /* The connections a run or a clean needs. */
 struct flow_conn {
     struct mtv_kube_client *kube;
-    struct mtv_vsphere *vs;       /* NULL until connected */
-    struct mtv_http_client *inv;  /* inventory client, NULL until needed */
-    char *inv_base;               /* "https://host" of the inventory route */
-    char *vcenter_ca;             /* PEM put into the provider Secret */
+    struct mtv_vsphere *vs;      /* NULL until connected */
+    struct mtv_http_client *inv; /* inventory client, NULL until needed */
+    char *inv_base;              /* "https://host" of the inventory route */
+    char *vcenter_ca;            /* PEM put into the provider Secret */
 };
 
 /* Session-wide state of a live run. */
@@ -44,11 +45,13 @@ struct flow_session {
     char *base_name;    /* base resource name */
     char *src_provider; /* source Provider name (in NS_T) */
     char *src_secret;
-    char *dst_provider;    /* local destination Provider */
-    char *remote_provider; /* remote destination Provider, lazily */
-    char *inv_provider_id; /* the source provider's inventory id */
-    char *fc_name;         /* ForkliftController name */
-    unsigned n_scenarios;  /* index for per-scenario names */
+    char *dst_provider;         /* local destination Provider */
+    char *remote_provider;      /* remote destination Provider, lazily */
+    char *inv_provider_id;      /* the source provider's inventory id */
+    char *fc_name;              /* ForkliftController name */
+    unsigned n_scenarios;       /* index for per-scenario names */
+    struct mtv_kube_config *kc; /* for per-scenario clients (-j) */
+    pthread_mutex_t lock;       /* n_scenarios, remote_provider */
 };
 
 /* One source VM of a scenario. */
@@ -65,6 +68,8 @@ struct flow_vm {
 /* Per-scenario state (mtv_step_ctx.state). */
 struct flow_scenario {
     struct flow_session *fs;
+    struct flow_conn *conn; /* &fs->conn, or its own with -j > 1 */
+    struct flow_conn own;
     const struct mtv_scenario *sc;
     unsigned index;
     char *vm_ns;
@@ -76,7 +81,7 @@ struct flow_scenario {
     char *plan;
     char *migration;
     char *migration_uid;
-    char *storage_secret; /* copy-offload */
+    char *storage_secret;  /* copy-offload */
     struct mtv_json *smap; /* created objects, for check_vms */
     struct mtv_json *nmap;
     struct mtv_json *plan_obj;
@@ -93,8 +98,9 @@ int flow_ref(struct mtv_kube_ref *out, const char *kind, const char *ns,
  * created object. scenario may be NULL.
  */
 int flow_create(struct mtv_json **out, struct flow_session *fs,
-                const char *scenario, const char *kind,
-                const struct mtv_json *obj, struct mtv_error *err);
+                struct mtv_kube_client *kube, const char *scenario,
+                const char *kind, const struct mtv_json *obj,
+                struct mtv_error *err);
 
 /* Get an object; MTV_ENOTFOUND when absent. */
 int flow_get(struct mtv_json **out, struct mtv_kube_client *kube,
@@ -119,9 +125,24 @@ void flow_progress(const struct flow_session *fs, const char *fmt, ...)
 
 /* ---- connections (conn.c) */
 
-/* Log in to the cluster as configured (OAuth or kubeconfig). */
+/*
+ * Log in to the cluster as configured (OAuth or kubeconfig). kc_out (may
+ * be NULL) keeps the resolved configuration for more clients; caller frees
+ * it with mtv_kube_config_free.
+ */
 int flow_conn_kube(struct flow_conn *c, const struct mtv_run_options *opts,
-                   const struct mtv_config *cfg, struct mtv_error *err);
+                   const struct mtv_config *cfg,
+                   struct mtv_kube_config **kc_out, struct mtv_error *err);
+
+/*
+ * A second set of connections like `from` (same cluster config and token,
+ * its own vCenter login, its own inventory client): one per parallel
+ * scenario, since a client belongs to one thread at a time.
+ */
+int flow_conn_clone(struct flow_conn *dst, const struct flow_conn *from,
+                    const struct mtv_kube_config *kc,
+                    const struct mtv_provider *src,
+                    const struct mtv_config *cfg, struct mtv_error *err);
 
 /* Connect to vCenter (fetching its CA for the Secret unless insecure). */
 int flow_conn_vsphere(struct flow_conn *c, const struct mtv_provider *src,
@@ -147,12 +168,13 @@ int flow_session_open(struct mtv_session_ctx *ctx, struct mtv_error *err);
 void flow_session_close(struct mtv_session_ctx *ctx);
 
 /* Create a Namespace (recorded in the ledger). */
-int flow_namespace_create(struct flow_session *fs, const char *name,
-                          const char *scenario, struct mtv_error *err);
+int flow_namespace_create(struct flow_session *fs, struct mtv_kube_client *kube,
+                          const char *name, const char *scenario,
+                          struct mtv_error *err);
 
 /* The remote destination Provider, created on first use. */
-int flow_remote_provider(struct flow_session *fs, const char *scenario,
-                         struct mtv_error *err);
+int flow_remote_provider(struct flow_session *fs, struct mtv_kube_client *kube,
+                         const char *scenario, struct mtv_error *err);
 
 /* ---- scenario (scenario.c) */
 

@@ -72,13 +72,15 @@ static int create_migration(struct flow_scenario *st, char *cutover,
                                          fs->cfg->mins_before_cutover, err);
     }
     meta.name = st->migration;
-    rc = rc ? rc : mtv_forklift_build_migration(&obj, &meta, &plan,
-                                                warm ? cutover : NULL, err);
-    rc = rc ? rc : flow_create(&created, fs, st->sc->name, "Migration", obj,
-                               err);
+    rc = rc ? rc
+            : mtv_forklift_build_migration(&obj, &meta, &plan,
+                                           warm ? cutover : NULL, err);
+    rc = rc ? rc
+            : flow_create(&created, fs, st->conn->kube, st->sc->name,
+                          "Migration", obj, err);
     if (rc == 0) {
-        st->migration_uid = mtv_strdup(mtv_json_string_or(created,
-                                                          "metadata.uid", ""));
+        st->migration_uid =
+            mtv_strdup(mtv_json_string_or(created, "metadata.uid", ""));
     }
     mtv_json_free(obj);
     mtv_json_free(created);
@@ -122,8 +124,8 @@ static int outcome(struct mtv_step_ctx *ctx, struct watch_state *ws,
     for (size_t i = 0; i < ws->last.n_vms; i++) {
         const struct mtv_fl_vm_progress *vm = &ws->last.vms[i];
         if (vm->error != NULL) {
-            mtv_buf_printf(&why, "%svm '%s': %s", why.len ? "; " : "",
-                           vm->name, vm->error);
+            mtv_buf_printf(&why, "%svm '%s': %s", why.len ? "; " : "", vm->name,
+                           vm->error);
         }
     }
     rc = mtv_error_set(err, MTV_EREMOTE, "flow", "Plan '%s' %s%s%s",
@@ -147,10 +149,10 @@ int flow_step_migrate(struct mtv_step_ctx *ctx, struct mtv_error *err)
     ws.st = st;
     ws.started_ms = mtv_now_ms();
     if (rc == 0) {
-        flow_progress(st->fs, "%s: Migration '%s' created%s%s",
-                      st->sc->name, st->migration,
-                      cutover[0] ? ", cutover at " : "", cutover);
-        rc = flow_wait(NULL, st->fs->conn.kube, "Plan", st->fs->target_ns,
+        flow_progress(st->fs, "%s: Migration '%s' created%s%s", st->sc->name,
+                      st->migration, cutover[0] ? ", cutover at " : "",
+                      cutover);
+        rc = flow_wait(NULL, st->conn->kube, "Plan", st->fs->target_ns,
                        st->plan, plan_terminal, &ws, timeout, "finish", err);
     }
     if (rc == MTV_ETIMEOUT) {
@@ -180,7 +182,7 @@ int flow_step_xcopy(struct mtv_step_ctx *ctx, struct mtv_error *err)
     int rc = flow_ref(&ref, "Pod", NULL, NULL, err);
 
     lo.label_selector = selector;
-    rc = rc ? rc : mtv_kube_list(&pods, st->fs->conn.kube, &ref, &lo, err);
+    rc = rc ? rc : mtv_kube_list(&pods, st->conn->kube, &ref, &lo, err);
     for (const struct mtv_json *p = mtv_json_first(mtv_json_get(pods, "items"));
          rc == 0 && p != NULL; p = mtv_json_next(p)) {
         const char *name = mtv_json_string_or(p, "metadata.name", "");
@@ -194,7 +196,7 @@ int flow_step_xcopy(struct mtv_step_ctx *ctx, struct mtv_error *err)
                       mtv_json_string_or(p, "metadata.namespace", ""), name,
                       err);
         ref.subresource = "log";
-        rc = rc ? rc : mtv_kube_call(&log, st->fs->conn.kube, &call, err);
+        rc = rc ? rc : mtv_kube_call(&log, st->conn->kube, &call, err);
         if (rc == 0 && (log == NULL || strstr(log, "xcopyUsed=1") == NULL)) {
             rc = mtv_error_set(err, MTV_EREMOTE, "flow",
                                "populate pod '%s': log does not show "

@@ -33,8 +33,9 @@ static int record(struct flow_session *fs, const char *scenario,
 }
 
 int flow_create(struct mtv_json **out, struct flow_session *fs,
-                const char *scenario, const char *kind,
-                const struct mtv_json *obj, struct mtv_error *err)
+                struct mtv_kube_client *kube, const char *scenario,
+                const char *kind, const struct mtv_json *obj,
+                struct mtv_error *err)
 {
     struct mtv_kube_ref ref;
     size_t seq = 0;
@@ -47,14 +48,14 @@ int flow_create(struct mtv_json **out, struct flow_session *fs,
         rc = record(fs, scenario, kind, obj, &seq, err);
     }
     if (rc == 0) {
-        rc = mtv_kube_create(out, fs->conn.kube, &ref, obj, err);
+        rc = mtv_kube_create(out, kube, &ref, obj, err);
         if (rc != 0) {
             mtv_error_prefix(err, "create %s '%s'", kind, name);
         }
     }
     if (rc == 0) {
-        mtv_log(MTV_LOG_INFO, "flow", "created %s %s%s%s", kind,
-                ns ? ns : "", ns ? "/" : "", name);
+        mtv_log(MTV_LOG_INFO, "flow", "created %s %s%s%s", kind, ns ? ns : "",
+                ns ? "/" : "", name);
         rc = mtv_ledger_mark(fs->ledger, seq, MTV_LEDGER_CREATED, err);
     }
     return rc;
@@ -94,8 +95,8 @@ int flow_wait(struct mtv_json **out, struct mtv_kube_client *kube,
     rc = mtv_kube_wait_for(out, kube, &w, err);
     if (rc != 0 && mtv_interrupted() != 0) {
         rc = mtv_error_set(err, MTV_EINTR, "flow",
-                           "interrupted while waiting for %s '%s' to %s",
-                           kind, name, what);
+                           "interrupted while waiting for %s '%s' to %s", kind,
+                           name, what);
     }
     return rc;
 }

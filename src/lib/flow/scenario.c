@@ -15,12 +15,13 @@ static int ensure_namespace(struct flow_scenario *st, const char *name,
                             struct mtv_error *err)
 {
     struct mtv_json *obj = NULL;
-    int rc = flow_get(&obj, st->fs->conn.kube, "Namespace", NULL, name, err);
+    int rc = flow_get(&obj, st->conn->kube, "Namespace", NULL, name, err);
 
     mtv_json_free(obj);
     if (rc == MTV_ENOTFOUND) {
         mtv_error_clear(err);
-        rc = flow_namespace_create(st->fs, name, st->sc->name, err);
+        rc = flow_namespace_create(st->fs, st->conn->kube, name, st->sc->name,
+                                   err);
     }
     return rc;
 }
@@ -44,8 +45,8 @@ static int vm_clone_name(char **out, struct flow_scenario *st,
     rc = mtv_naming_vm_suffix(&suffix, cfg->storage_class,
                               cfg->target_ocp_version, st->sc->warm_migration,
                               err);
-    rc = rc ? rc : mtv_naming_clone(out, st->fs->sid, vm->name, suffix, NULL,
-                                    err);
+    rc = rc ? rc
+            : mtv_naming_clone(out, st->fs->sid, vm->name, suffix, NULL, err);
     free(suffix);
     return rc;
 }
@@ -83,13 +84,12 @@ static int clone_vm(struct flow_scenario *st, struct flow_vm *v,
     spec.warm = st->sc->warm_migration;
     spec.add_disks = disks;
     spec.n_add_disks = vm->n_add_disks;
-    rc = rc ? rc : mtv_vsphere_clone_vm(st->fs->conn.vs, &spec, &v->moref,
-                                        err);
+    rc = rc ? rc : mtv_vsphere_clone_vm(st->conn->vs, &spec, &v->moref, err);
     free(disks);
-    rc = rc ? rc : mtv_ledger_set_moref(st->fs->ledger, v->seq,
-                                        v->moref.value, err);
-    rc = rc ? rc : mtv_ledger_mark(st->fs->ledger, v->seq,
-                                   MTV_LEDGER_CREATED, err);
+    rc = rc ? rc
+            : mtv_ledger_set_moref(st->fs->ledger, v->seq, v->moref.value, err);
+    rc = rc ? rc
+            : mtv_ledger_mark(st->fs->ledger, v->seq, MTV_LEDGER_CREATED, err);
     return rc != 0 ? mtv_error_prefix(err, "clone '%s' from '%s'",
                                       v->clone_name, vm->name)
                    : 0;
@@ -98,7 +98,7 @@ static int clone_vm(struct flow_scenario *st, struct flow_vm *v,
 static int set_power(struct flow_scenario *st, struct flow_vm *v,
                      struct mtv_error *err)
 {
-    struct mtv_vsphere *vs = st->fs->conn.vs;
+    struct mtv_vsphere *vs = st->conn->vs;
     const char *want = v->cfg->source_vm_power;
     int64_t guest_ms = (int64_t)st->fs->cfg->guest_agent_timeout * 1000;
     int rc = 0;
@@ -109,8 +109,7 @@ static int set_power(struct flow_scenario *st, struct flow_vm *v,
     } else if (mtv_str_eq(want, "off")) {
         rc = mtv_vsphere_power_off(vs, &v->moref, 300000, err);
     }
-    return rc != 0 ? mtv_error_prefix(err, "power %s '%s'", want,
-                                      v->clone_name)
+    return rc != 0 ? mtv_error_prefix(err, "power %s '%s'", want, v->clone_name)
                    : 0;
 }
 
@@ -123,7 +122,7 @@ static int make_snapshots(struct flow_scenario *st, struct flow_vm *v,
         int rc;
 
         snprintf(name, sizeof(name), "%s-snapshot-%ld", st->fs->sid, i + 1);
-        rc = mtv_vsphere_create_snapshot(st->fs->conn.vs, &v->moref, name,
+        rc = mtv_vsphere_create_snapshot(st->conn->vs, &v->moref, name,
                                          "mtvtest", false, false, &snap, err);
         if (rc != 0) {
             return mtv_error_prefix(err, "snapshot '%s'", name);
@@ -150,7 +149,7 @@ static int wait_inventory(struct flow_scenario *st, struct flow_vm *v,
         struct mtv_error ignore;
 
         mtv_buf_reset(&why);
-        rc = flow_inventory_get(&list, &fs->conn, url, dl, err);
+        rc = flow_inventory_get(&list, st->conn, url, dl, err);
         if (rc == 0 &&
             mtv_forklift_inv_find_vm(&vm, list, v->clone_name, &ignore) == 0 &&
             (!st->sc->warm_migration ||
@@ -160,13 +159,12 @@ static int wait_inventory(struct flow_scenario *st, struct flow_vm *v,
         }
         mtv_json_free(list);
         if (rc == 0 && v->inv_vm == NULL && mtv_deadline_expired(&dl)) {
-            rc = mtv_error_set(err, mtv_interrupted() ? MTV_EINTR
-                                                      : MTV_ETIMEOUT,
-                               "flow",
-                               "VM '%s' not ready in the inventory after "
-                               "%lds%s%s",
-                               v->clone_name, fs->cfg->inventory_timeout,
-                               why.data ? ": " : "", why.data ? why.data : "");
+            rc = mtv_error_set(
+                err, mtv_interrupted() ? MTV_EINTR : MTV_ETIMEOUT, "flow",
+                "VM '%s' not ready in the inventory after "
+                "%lds%s%s",
+                v->clone_name, fs->cfg->inventory_timeout, why.data ? ": " : "",
+                why.data ? why.data : "");
         } else if (rc == 0 && v->inv_vm == NULL) {
             flow_sleep_ms(1000);
         }
@@ -185,12 +183,14 @@ static int prepare_vm(struct flow_scenario *st, struct flow_vm *v,
     rc = rc ? rc : clone_vm(st, v, err);
     rc = rc ? rc : make_snapshots(st, v, err);
     rc = rc ? rc : set_power(st, v, err);
-    rc = rc ? rc : mtv_vsphere_lookup_vm_record(&v->before, st->fs->conn.vs,
-                                                &v->moref, err);
+    rc = rc ? rc
+            : mtv_vsphere_lookup_vm_record(&v->before, st->conn->vs, &v->moref,
+                                           err);
     rc = rc ? rc : wait_inventory(st, v, err);
     if (rc == 0) {
-        flow_progress(st->fs, "%s: clone '%s' of '%s' ready (power %s, "
-                              "CBT %s)",
+        flow_progress(st->fs,
+                      "%s: clone '%s' of '%s' ready (power %s, "
+                      "CBT %s)",
                       st->sc->name, v->clone_name, v->cfg->name,
                       v->before->power_state,
                       v->before->change_tracking_enabled ? "on" : "off");
@@ -211,10 +211,19 @@ int flow_scenario_begin(struct mtv_step_ctx *ctx, struct mtv_error *err)
     ctx->state = st;
     st->fs = fs;
     st->sc = sc;
+    st->conn = &fs->conn;
+    pthread_mutex_lock(&fs->lock);
     st->index = fs->n_scenarios++;
+    pthread_mutex_unlock(&fs->lock);
     st->dst_provider = fs->dst_provider;
-    if (mtv_scenario_has_marker(sc, "remote")) {
-        rc = flow_remote_provider(fs, sc->name, err);
+    if (ctx->session->opts->jobs > 1) {
+        /* parallel scenarios: clients belong to one thread at a time */
+        rc =
+            flow_conn_clone(&st->own, &fs->conn, fs->kc, fs->src, fs->cfg, err);
+        st->conn = &st->own;
+    }
+    if (rc == 0 && mtv_scenario_has_marker(sc, "remote")) {
+        rc = flow_remote_provider(fs, st->conn->kube, sc->name, err);
         st->dst_provider = fs->remote_provider;
     }
     if (rc == 0 && sc->vm_target_namespace != NULL) {
@@ -231,9 +240,9 @@ int flow_scenario_begin(struct mtv_step_ctx *ctx, struct mtv_error *err)
         st->vms[i].cfg = &sc->vms[i];
         st->n_vms++;
         rc = prepare_vm(st, &st->vms[i], err);
-        if (rc == 0 && mtv_scenario_result_add_vm(ctx->result,
-                                                  st->vms[i].clone_name,
-                                                  sc->vms[i].name) == NULL) {
+        if (rc == 0 &&
+            mtv_scenario_result_add_vm(ctx->result, st->vms[i].clone_name,
+                                       sc->vms[i].name) == NULL) {
             rc = mtv_error_set(err, MTV_ENOMEM, "flow", "out of memory");
         }
     }
@@ -257,6 +266,7 @@ void flow_scenario_end(struct mtv_step_ctx *ctx)
         free(st->vms[i].inv_id);
     }
     free(st->vms);
+    flow_conn_dispose(&st->own);
     free(st->vm_ns);
     free(st->storage_map);
     free(st->network_map);

@@ -2,6 +2,7 @@
 #include "flow_priv.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,8 +115,8 @@ static void read_mtv_version(struct flow_session *fs)
         mtv_log(MTV_LOG_INFO, "flow", "MTV version unknown: %s", err.msg);
         return;
     }
-    for (const struct mtv_json *it = mtv_json_first(mtv_json_get(csvs,
-                                                                 "items"));
+    for (const struct mtv_json *it =
+             mtv_json_first(mtv_json_get(csvs, "items"));
          it != NULL; it = mtv_json_next(it)) {
         const char *v = mtv_json_string_or(it, "spec.version", NULL);
         if (mtv_str_has_prefix(mtv_json_string_or(it, "metadata.name", ""),
@@ -133,8 +134,8 @@ static int check_mtv_health(struct flow_session *fs, struct mtv_error *err)
     size_t found = 0;
     int rc = list_kind(&pods, fs, "Pod", fs->cfg->mtv_namespace, NULL, err);
 
-    for (const struct mtv_json *it = mtv_json_first(mtv_json_get(pods,
-                                                                 "items"));
+    for (const struct mtv_json *it =
+             mtv_json_first(mtv_json_get(pods, "items"));
          rc == 0 && it != NULL; it = mtv_json_next(it)) {
         const char *name = mtv_json_string_or(it, "metadata.name", "");
         const char *phase = mtv_json_string_or(it, "status.phase", "Unknown");
@@ -171,8 +172,7 @@ static int precopy_applied(const struct mtv_json *obj, void *payload)
     if (obj == NULL) {
         return 0;
     }
-    return mtv_forklift_deployment_precopy(&got, obj, &err) == 0 &&
-           got == want;
+    return mtv_forklift_deployment_precopy(&got, obj, &err) == 0 && got == want;
 }
 
 static int find_controller(struct flow_session *fs, struct mtv_json **fc,
@@ -190,8 +190,8 @@ static int find_controller(struct flow_session *fs, struct mtv_json **fc,
                                "no ForkliftController in namespace '%s'",
                                fs->cfg->mtv_namespace);
         } else {
-            fs->fc_name = mtv_strdup(mtv_json_string_or(first,
-                                                        "metadata.name", ""));
+            fs->fc_name =
+                mtv_strdup(mtv_json_string_or(first, "metadata.name", ""));
         }
     }
     mtv_json_free(list);
@@ -215,12 +215,15 @@ static int patch_precopy(struct flow_session *fs, const struct mtv_json *fc,
     size_t seq = 0;
     int rc = mtv_forklift_precopy_save(&saved, fc, err);
 
-    rc = rc ? rc : mtv_forklift_build_precopy_restore(&restore, fs->fc_name,
-                                                      saved, err);
-    rc = rc ? rc : mtv_forklift_build_precopy_patch(
-                       &patch, fs->fc_name, fs->cfg->snapshots_interval, err);
-    rc = rc ? rc : flow_ref(&ref, "ForkliftController",
-                            fs->cfg->mtv_namespace, fs->fc_name, err);
+    rc = rc ? rc
+            : mtv_forklift_build_precopy_restore(&restore, fs->fc_name, saved,
+                                                 err);
+    rc = rc ? rc
+            : mtv_forklift_build_precopy_patch(
+                  &patch, fs->fc_name, fs->cfg->snapshots_interval, err);
+    rc = rc ? rc
+            : flow_ref(&ref, "ForkliftController", fs->cfg->mtv_namespace,
+                       fs->fc_name, err);
     if (rc == 0) {
         memset(&lo, 0, sizeof(lo));
         lo.kind = "ForkliftController";
@@ -252,26 +255,27 @@ static int setup_precopy(struct flow_session *fs, struct mtv_error *err)
         /* Confirm the operator applied it to the controller (G2). */
         rc = flow_wait(NULL, fs->conn.kube, "Deployment",
                        fs->cfg->mtv_namespace, FLOW_FC_DEPLOYMENT,
-                       precopy_applied, &want,
-                       fs->cfg->provider_ready_timeout,
+                       precopy_applied, &want, fs->cfg->provider_ready_timeout,
                        "show PRECOPY_INTERVAL", err);
     }
     if (rc == 0) {
-        flow_progress(fs, "ForkliftController '%s': precopy interval %ld "
-                          "minute(s), applied",
+        flow_progress(fs,
+                      "ForkliftController '%s': precopy interval %ld "
+                      "minute(s), applied",
                       fs->fc_name, want);
     }
     return rc != 0 ? mtv_error_prefix(err, "precopy interval") : 0;
 }
 
-int flow_namespace_create(struct flow_session *fs, const char *name,
-                          const char *scenario, struct mtv_error *err)
+int flow_namespace_create(struct flow_session *fs, struct mtv_kube_client *kube,
+                          const char *name, const char *scenario,
+                          struct mtv_error *err)
 {
     struct mtv_fl_meta meta = {name, NULL, fs->sid};
     struct mtv_json *obj = NULL;
     int rc = mtv_forklift_build_namespace(&obj, &meta, err);
 
-    rc = rc ? rc : flow_create(NULL, fs, scenario, "Namespace", obj, err);
+    rc = rc ? rc : flow_create(NULL, fs, kube, scenario, "Namespace", obj, err);
     mtv_json_free(obj);
     return rc;
 }
@@ -293,14 +297,14 @@ static int provider_ready(const struct mtv_json *obj, void *payload)
 }
 
 /* Wait for a Provider; fail fast on ConnectionFailed with its message. */
-static int wait_provider(struct flow_session *fs, const char *name,
-                         struct mtv_error *err)
+static int wait_provider(struct flow_session *fs, struct mtv_kube_client *kube,
+                         const char *name, struct mtv_error *err)
 {
     struct mtv_json *last = NULL;
     struct mtv_buf why = MTV_BUF_INIT;
-    int rc = flow_wait(&last, fs->conn.kube, "Provider", fs->target_ns, name,
-                       provider_ready, NULL, fs->cfg->provider_ready_timeout,
-                       "be Ready", err);
+    int rc =
+        flow_wait(&last, kube, "Provider", fs->target_ns, name, provider_ready,
+                  NULL, fs->cfg->provider_ready_timeout, "be Ready", err);
 
     if (rc != 0 && rc != MTV_EINTR && last != NULL) {
         mtv_forklift_provider_readiness(last, &why);
@@ -325,14 +329,15 @@ static int source_provider(struct flow_session *fs, struct mtv_error *err)
     struct mtv_fl_vsphere_provider pv;
     struct mtv_json *obj = NULL;
     int rc = mtv_naming_base_resource(&fs->base_name, fs->sid, p->type_name,
-                                      p->version, p->copyoffload != NULL,
-                                      err);
+                                      p->version, p->copyoffload != NULL, err);
 
-    rc = rc ? rc : mtv_naming_auto(&fs->src_secret, fs->sid, fs->base_name,
-                                   MTV_NAME_PLAIN, err);
+    rc = rc ? rc
+            : mtv_naming_auto(&fs->src_secret, fs->sid, fs->base_name,
+                              MTV_NAME_PLAIN, err);
     meta.name = fs->src_secret;
     rc = rc ? rc : mtv_forklift_build_vsphere_secret(&obj, &meta, &s, err);
-    rc = rc ? rc : flow_create(NULL, fs, NULL, "Secret", obj, err);
+    rc = rc ? rc
+            : flow_create(NULL, fs, fs->conn.kube, NULL, "Secret", obj, err);
     mtv_json_free(obj);
     obj = NULL;
     memset(&pv, 0, sizeof(pv));
@@ -341,17 +346,18 @@ static int source_provider(struct flow_session *fs, struct mtv_error *err)
     pv.secret.ns = fs->target_ns;
     pv.vddk_init_image = p->vddk_init_image;
     pv.copyoffload = p->copyoffload != NULL;
-    rc = rc ? rc : mtv_naming_auto(&fs->src_provider, fs->sid, fs->base_name,
-                                   MTV_NAME_PLAIN, err);
+    rc = rc ? rc
+            : mtv_naming_auto(&fs->src_provider, fs->sid, fs->base_name,
+                              MTV_NAME_PLAIN, err);
     meta.name = fs->src_provider;
     rc = rc ? rc : mtv_forklift_build_vsphere_provider(&obj, &meta, &pv, err);
-    rc = rc ? rc : flow_create(NULL, fs, NULL, "Provider", obj, err);
+    rc = rc ? rc
+            : flow_create(NULL, fs, fs->conn.kube, NULL, "Provider", obj, err);
     mtv_json_free(obj);
-    return rc ? rc : wait_provider(fs, fs->src_provider, err);
+    return rc ? rc : wait_provider(fs, fs->conn.kube, fs->src_provider, err);
 }
 
-static int destination_provider(struct flow_session *fs,
-                                struct mtv_error *err)
+static int destination_provider(struct flow_session *fs, struct mtv_error *err)
 {
     struct mtv_fl_meta meta = {NULL, fs->target_ns, fs->sid};
     struct mtv_json *obj = NULL;
@@ -360,13 +366,15 @@ static int destination_provider(struct flow_session *fs,
     fs->dst_provider = mtv_strdup_printf("%s-local-ocp-provider", fs->sid);
     meta.name = fs->dst_provider;
     rc = mtv_forklift_build_ocp_provider(&obj, &meta, NULL, NULL, err);
-    rc = rc ? rc : flow_create(NULL, fs, NULL, "Provider", obj, err);
+    rc = rc ? rc
+            : flow_create(NULL, fs, fs->conn.kube, NULL, "Provider", obj, err);
     mtv_json_free(obj);
-    return rc ? rc : wait_provider(fs, fs->dst_provider, err);
+    return rc ? rc : wait_provider(fs, fs->conn.kube, fs->dst_provider, err);
 }
 
-int flow_remote_provider(struct flow_session *fs, const char *scenario,
-                         struct mtv_error *err)
+static int create_remote_provider(struct flow_session *fs,
+                                  struct mtv_kube_client *kube,
+                                  const char *scenario, struct mtv_error *err)
 {
     struct mtv_fl_meta meta = {NULL, fs->target_ns, fs->sid};
     struct mtv_fl_ref secret = {NULL, fs->target_ns};
@@ -374,45 +382,54 @@ int flow_remote_provider(struct flow_session *fs, const char *scenario,
     char *sname = mtv_strdup_printf("%s-destination-ocp-secret", fs->sid);
     int rc;
 
-    if (fs->remote_provider != NULL) {
-        free(sname);
-        return 0;
-    }
     meta.name = sname;
     secret.name = sname;
-    rc = mtv_forklift_build_token_secret(
-        &obj, &meta, mtv_kube_client_token(fs->conn.kube),
-        fs->cfg->insecure_verify_skip, err);
-    rc = rc ? rc : flow_create(NULL, fs, scenario, "Secret", obj, err);
+    rc = mtv_forklift_build_token_secret(&obj, &meta,
+                                         mtv_kube_client_token(kube),
+                                         fs->cfg->insecure_verify_skip, err);
+    rc = rc ? rc : flow_create(NULL, fs, kube, scenario, "Secret", obj, err);
     mtv_json_free(obj);
     obj = NULL;
-    fs->remote_provider = mtv_strdup_printf("%s-destination-ocp-provider",
-                                            fs->sid);
+    fs->remote_provider =
+        mtv_strdup_printf("%s-destination-ocp-provider", fs->sid);
     meta.name = fs->remote_provider;
-    rc = rc ? rc : mtv_forklift_build_ocp_provider(
-                       &obj, &meta, mtv_kube_client_server(fs->conn.kube),
-                       &secret, err);
-    rc = rc ? rc : flow_create(NULL, fs, scenario, "Provider", obj, err);
+    rc = rc ? rc
+            : mtv_forklift_build_ocp_provider(
+                  &obj, &meta, mtv_kube_client_server(kube), &secret, err);
+    rc = rc ? rc : flow_create(NULL, fs, kube, scenario, "Provider", obj, err);
     mtv_json_free(obj);
     free(sname);
-    return rc ? rc : wait_provider(fs, fs->remote_provider, err);
+    return rc ? rc : wait_provider(fs, kube, fs->remote_provider, err);
 }
 
-static int inventory_provider_id(struct flow_session *fs,
-                                 struct mtv_error *err)
+int flow_remote_provider(struct flow_session *fs, struct mtv_kube_client *kube,
+                         const char *scenario, struct mtv_error *err)
+{
+    int rc = 0;
+
+    /* Scenarios run in parallel with -j: create it once. */
+    pthread_mutex_lock(&fs->lock);
+    if (fs->remote_provider == NULL) {
+        rc = create_remote_provider(fs, kube, scenario, err);
+    }
+    pthread_mutex_unlock(&fs->lock);
+    return rc;
+}
+
+static int inventory_provider_id(struct flow_session *fs, struct mtv_error *err)
 {
     struct mtv_deadline dl = flow_seconds(fs->cfg->provider_ready_timeout);
     char *path = NULL;
     int rc = flow_conn_inventory(&fs->conn, fs->cfg, err);
 
-    rc = rc ? rc : mtv_forklift_inv_path(&path, MTV_FL_INV_PROVIDERS, NULL,
-                                         NULL, err);
+    rc = rc ? rc
+            : mtv_forklift_inv_path(&path, MTV_FL_INV_PROVIDERS, NULL, NULL,
+                                    err);
     while (rc == 0) {
         struct mtv_json *list = NULL;
         const char *id = NULL;
         rc = flow_inventory_get(&list, &fs->conn, path, dl, err);
-        if (rc == 0 && mtv_forklift_inv_provider_id(&id, list,
-                                                    fs->src_provider,
+        if (rc == 0 && mtv_forklift_inv_provider_id(&id, list, fs->src_provider,
                                                     fs->target_ns, err) == 0) {
             fs->inv_provider_id = mtv_strdup(id);
             mtv_json_free(list);
@@ -433,21 +450,21 @@ static int inventory_provider_id(struct flow_session *fs,
     return rc;
 }
 
-typedef int (*session_step_fn)(struct flow_session *fs,
-                               struct mtv_error *err);
+typedef int (*session_step_fn)(struct flow_session *fs, struct mtv_error *err);
 
 static int step_kube(struct flow_session *fs, struct mtv_error *err)
 {
-    return flow_conn_kube(&fs->conn, fs->ctx->opts, fs->cfg, err);
+    return flow_conn_kube(&fs->conn, fs->ctx->opts, fs->cfg, &fs->kc, err);
 }
 
 static int step_namespace(struct flow_session *fs, struct mtv_error *err)
 {
     int rc = mtv_naming_target_namespace(&fs->target_ns, fs->sid,
-                                         fs->cfg->target_namespace_prefix,
-                                         err);
+                                         fs->cfg->target_namespace_prefix, err);
 
-    return rc ? rc : flow_namespace_create(fs, fs->target_ns, NULL, err);
+    return rc ? rc
+              : flow_namespace_create(fs, fs->conn.kube, fs->target_ns, NULL,
+                                      err);
 }
 
 static int step_vsphere(struct flow_session *fs, struct mtv_error *err)
@@ -456,9 +473,15 @@ static int step_vsphere(struct flow_session *fs, struct mtv_error *err)
 }
 
 static const session_step_fn session_steps[] = {
-    step_kube,     remote_sanity,   check_mtv_health,
-    open_ledger,   setup_precopy,   step_vsphere,
-    step_namespace, source_provider, destination_provider,
+    step_kube,
+    remote_sanity,
+    check_mtv_health,
+    open_ledger,
+    setup_precopy,
+    step_vsphere,
+    step_namespace,
+    source_provider,
+    destination_provider,
     inventory_provider_id,
 };
 
@@ -468,9 +491,8 @@ static int check_source(struct flow_session *fs, struct mtv_error *err)
         return mtv_error_set(err, MTV_ECONFIG, "flow",
                              "source_provider '%s' is not in the providers "
                              "file",
-                             fs->cfg->source_provider
-                                 ? fs->cfg->source_provider
-                                 : "");
+                             fs->cfg->source_provider ? fs->cfg->source_provider
+                                                      : "");
     }
     if (fs->src->type != MTV_PROVIDER_VSPHERE) {
         return mtv_error_set(err, MTV_ECONFIG, "flow",
@@ -490,6 +512,7 @@ int flow_session_open(struct mtv_session_ctx *ctx, struct mtv_error *err)
         return mtv_error_set(err, MTV_ENOMEM, "flow", "out of memory");
     }
     ctx->session = fs;
+    pthread_mutex_init(&fs->lock, NULL);
     fs->ctx = ctx;
     fs->cfg = ctx->config;
     fs->src = ctx->source;
@@ -499,9 +522,8 @@ int flow_session_open(struct mtv_session_ctx *ctx, struct mtv_error *err)
     }
     mtv_flow_install_signal_handlers();
     rc = check_source(fs, err);
-    for (size_t i = 0; rc == 0 && i < sizeof(session_steps) /
-                                          sizeof(session_steps[0]);
-         i++) {
+    for (size_t i = 0;
+         rc == 0 && i < sizeof(session_steps) / sizeof(session_steps[0]); i++) {
         rc = session_steps[i](fs, err);
         if (rc != 0 && mtv_interrupted() != 0) {
             rc = mtv_error_set(err, MTV_EINTR, "flow",
@@ -509,8 +531,9 @@ int flow_session_open(struct mtv_session_ctx *ctx, struct mtv_error *err)
         }
     }
     if (rc == 0) {
-        flow_progress(fs, "session %s: namespace '%s', providers '%s' and "
-                          "'%s' Ready",
+        flow_progress(fs,
+                      "session %s: namespace '%s', providers '%s' and "
+                      "'%s' Ready",
                       fs->sid, fs->target_ns, fs->src_provider,
                       fs->dst_provider);
     }
@@ -555,9 +578,9 @@ static void log_stats(const struct flow_session *fs)
             "trips, %llu connections",
             fs->sid, (unsigned long long)ks.requests,
             (unsigned long long)ks.retries,
-            (unsigned long long)(fs->conn.vs ? mtv_vsphere_round_trips(
-                                                   fs->conn.vs)
-                                             : 0),
+            (unsigned long long)(fs->conn.vs
+                                     ? mtv_vsphere_round_trips(fs->conn.vs)
+                                     : 0),
             (unsigned long long)ks.http.connects);
 }
 
@@ -588,6 +611,8 @@ void flow_session_close(struct mtv_session_ctx *ctx)
     free(fs->remote_provider);
     free(fs->inv_provider_id);
     free(fs->fc_name);
+    mtv_kube_config_free(fs->kc);
+    pthread_mutex_destroy(&fs->lock);
     free(fs);
     ctx->session = NULL;
 }

@@ -25,12 +25,11 @@ static int inventory_list(struct mtv_json **out, struct flow_scenario *st,
 {
     struct flow_session *fs = st->fs;
     char *path = NULL;
-    int rc = mtv_forklift_inv_path(&path, what, fs->inv_provider_id, NULL,
-                                   err);
+    int rc = mtv_forklift_inv_path(&path, what, fs->inv_provider_id, NULL, err);
 
-    rc = rc ? rc : flow_inventory_get(out, &fs->conn, path,
-                                      flow_seconds(fs->cfg->inventory_timeout),
-                                      err);
+    rc = rc ? rc
+            : flow_inventory_get(out, st->conn, path,
+                                 flow_seconds(fs->cfg->inventory_timeout), err);
     free(path);
     return rc;
 }
@@ -58,12 +57,12 @@ static int storage_secret(struct flow_scenario *st, struct mtv_error *err)
                                      co->vantara_hostgroup_id_list};
     }
     if (co->pure_cluster_prefix != NULL) {
-        kv[n++] = (struct mtv_fl_kv){"PURE_CLUSTER_PREFIX",
-                                     co->pure_cluster_prefix};
+        kv[n++] =
+            (struct mtv_fl_kv){"PURE_CLUSTER_PREFIX", co->pure_cluster_prefix};
     }
     if (co->powerflex_system_id != NULL) {
-        kv[n++] = (struct mtv_fl_kv){"POWERFLEX_SYSTEM_ID",
-                                     co->powerflex_system_id};
+        kv[n++] =
+            (struct mtv_fl_kv){"POWERFLEX_SYSTEM_ID", co->powerflex_system_id};
     }
     if (co->powermax_symmetrix_id != NULL) {
         kv[n++] = (struct mtv_fl_kv){"POWERMAX_SYMMETRIX_ID",
@@ -73,7 +72,9 @@ static int storage_secret(struct flow_scenario *st, struct mtv_error *err)
                          MTV_NAME_PLAIN, err);
     meta.name = st->storage_secret;
     rc = rc ? rc : mtv_forklift_build_storage_secret(&obj, &meta, kv, n, err);
-    rc = rc ? rc : flow_create(NULL, st->fs, st->sc->name, "Secret", obj, err);
+    rc = rc ? rc
+            : flow_create(NULL, st->fs, st->conn->kube, st->sc->name, "Secret",
+                          obj, err);
     mtv_json_free(obj);
     return rc;
 }
@@ -115,12 +116,14 @@ int flow_step_storagemap(struct mtv_step_ctx *ctx, struct mtv_error *err)
         off.vendor = st->fs->src->copyoffload->storage_vendor_product;
         in.offload = &off;
     }
-    rc = rc ? rc : mtv_naming_auto(&st->storage_map, st->fs->sid,
-                                   st->fs->base_name, MTV_NAME_PLAIN, err);
+    rc = rc ? rc
+            : mtv_naming_auto(&st->storage_map, st->fs->sid, st->fs->base_name,
+                              MTV_NAME_PLAIN, err);
     meta.name = st->storage_map;
     rc = rc ? rc : mtv_forklift_build_storage_map(&obj, &meta, &in, err);
-    rc = rc ? rc : flow_create(&st->smap, st->fs, st->sc->name, "StorageMap",
-                               obj, err);
+    rc = rc ? rc
+            : flow_create(&st->smap, st->fs, st->conn->kube, st->sc->name,
+                          "StorageMap", obj, err);
     mtv_json_free(obj);
     mtv_strv_dispose(&ds);
     return rc;
@@ -140,8 +143,9 @@ static int create_nads(struct flow_scenario *st, size_t n_networks,
         rc = mtv_naming_nad(name, sizeof(name), st->fs->sid, st->index,
                             (unsigned)i, err);
         rc = rc ? rc : mtv_forklift_build_nad(&obj, &meta, (unsigned)i, err);
-        rc = rc ? rc : flow_create(NULL, st->fs, st->sc->name,
-                                   "NetworkAttachmentDefinition", obj, err);
+        rc = rc ? rc
+                : flow_create(NULL, st->fs, st->conn->kube, st->sc->name,
+                              "NetworkAttachmentDefinition", obj, err);
         rc = rc ? rc : mtv_strv_push(nads, name);
         mtv_json_free(obj);
     }
@@ -155,13 +159,12 @@ int flow_step_networkmap(struct mtv_step_ctx *ctx, struct mtv_error *err)
     struct mtv_fl_network_map in;
     struct mtv_fl_meta meta = {NULL, st->fs->target_ns, st->fs->sid};
     struct mtv_json *list = NULL, *obj = NULL;
-    const char *nad_ns = st->sc->multus_namespace ? st->sc->multus_namespace
-                                                  : st->vm_ns;
+    const char *nad_ns =
+        st->sc->multus_namespace ? st->sc->multus_namespace : st->vm_ns;
     int rc = inventory_list(&list, st, MTV_FL_INV_NETWORKS, err);
 
     for (size_t i = 0; rc == 0 && i < st->n_vms; i++) {
-        rc = mtv_forklift_inv_vm_networks(&nets, st->vms[i].inv_vm, list,
-                                          err);
+        rc = mtv_forklift_inv_vm_networks(&nets, st->vms[i].inv_vm, list, err);
     }
     rc = rc ? rc : create_nads(st, nets.len, nad_ns, &nads, err);
     memset(&in, 0, sizeof(in));
@@ -169,12 +172,14 @@ int flow_step_networkmap(struct mtv_step_ctx *ctx, struct mtv_error *err)
     in.networks = &nets;
     in.nads = &nads;
     in.nad_namespace = nad_ns;
-    rc = rc ? rc : mtv_naming_auto(&st->network_map, st->fs->sid,
-                                   st->fs->base_name, MTV_NAME_PLAIN, err);
+    rc = rc ? rc
+            : mtv_naming_auto(&st->network_map, st->fs->sid, st->fs->base_name,
+                              MTV_NAME_PLAIN, err);
     meta.name = st->network_map;
     rc = rc ? rc : mtv_forklift_build_network_map(&obj, &meta, &in, err);
-    rc = rc ? rc : flow_create(&st->nmap, st->fs, st->sc->name, "NetworkMap",
-                               obj, err);
+    rc = rc ? rc
+            : flow_create(&st->nmap, st->fs, st->conn->kube, st->sc->name,
+                          "NetworkMap", obj, err);
     mtv_json_free(obj);
     mtv_json_free(list);
     mtv_strv_dispose(&nets);
@@ -194,8 +199,8 @@ static struct mtv_json *labels_json(const struct mtv_scenario *sc)
     o = mtv_json_new_object();
     for (size_t i = 0; o != NULL && i < sc->n_target_labels; i++) {
         const struct mtv_label *l = &sc->target_labels[i];
-        struct mtv_json *v = l->value ? mtv_json_new_string(l->value)
-                                      : mtv_json_new_null();
+        struct mtv_json *v =
+            l->value ? mtv_json_new_string(l->value) : mtv_json_new_null();
         /* keys hold dots and slashes: set the member directly */
         char *key = NULL;
         struct mtv_buf b = MTV_BUF_INIT;
@@ -224,16 +229,16 @@ static int wait_plan_ready(struct flow_scenario *st, struct mtv_step_ctx *ctx,
 {
     struct mtv_json *last = NULL;
     struct mtv_buf why = MTV_BUF_INIT;
-    int rc = flow_wait(&last, st->fs->conn.kube, "Plan", st->fs->target_ns,
+    int rc = flow_wait(&last, st->conn->kube, "Plan", st->fs->target_ns,
                        st->plan, plan_ready, NULL,
                        st->fs->cfg->plan_ready_timeout, "be Ready", err);
 
     if (rc == MTV_ETIMEOUT || (rc != 0 && rc != MTV_EINTR && last)) {
         mtv_forklift_plan_readiness(last, &why);
-        rc = mtv_error_set(err, rc, "flow",
-                           "Plan '%s' not Ready after %lds: %s", st->plan,
-                           st->fs->cfg->plan_ready_timeout,
-                           why.data ? why.data : "no conditions");
+        rc =
+            mtv_error_set(err, rc, "flow", "Plan '%s' not Ready after %lds: %s",
+                          st->plan, st->fs->cfg->plan_ready_timeout,
+                          why.data ? why.data : "no conditions");
         mtv_step_set_details(ctx, err->msg);
     }
     if (rc == 0) {
@@ -279,13 +284,15 @@ int flow_step_plan(struct mtv_step_ctx *ctx, struct mtv_error *err)
     in.target_affinity = sc->target_affinity;
     in.target_node_selector = sc->target_node_selector;
     in.copyoffload = sc->copyoffload;
-    rc = rc ? rc : mtv_naming_auto(&st->plan, st->fs->sid, st->fs->base_name,
-                                   sc->warm_migration ? MTV_NAME_WARM
-                                                      : MTV_NAME_COLD,
-                                   err);
+    rc = rc ? rc
+            : mtv_naming_auto(
+                  &st->plan, st->fs->sid, st->fs->base_name,
+                  sc->warm_migration ? MTV_NAME_WARM : MTV_NAME_COLD, err);
     meta.name = st->plan;
     rc = rc ? rc : mtv_forklift_build_plan(&obj, &meta, &in, err);
-    rc = rc ? rc : flow_create(NULL, st->fs, sc->name, "Plan", obj, err);
+    rc = rc ? rc
+            : flow_create(NULL, st->fs, st->conn->kube, sc->name, "Plan", obj,
+                          err);
     rc = rc ? rc : wait_plan_ready(st, ctx, err);
     if (rc == 0) {
         flow_progress(st->fs, "%s: Plan '%s' Ready", sc->name, st->plan);

@@ -41,9 +41,8 @@ static int wait_gone(struct td *t, const struct mtv_kube_ref *ref,
 }
 
 /* DELETE and wait until 404. */
-static enum mtv_td_result delete_one(struct td *t,
-                                     const struct mtv_kube_ref *ref,
-                                     struct mtv_error *err)
+static enum mtv_td_result
+delete_one(struct td *t, const struct mtv_kube_ref *ref, struct mtv_error *err)
 {
     int rc = mtv_kube_delete(NULL, t->c->kube, ref, "Background", err);
 
@@ -81,8 +80,8 @@ static enum mtv_td_result do_restore(struct td *t, struct mtv_td_action *a,
 static int run_terminal(const struct mtv_json *obj, void *payload)
 {
     (void)payload;
-    return obj == NULL || mtv_forklift_run_state_terminal(
-                              mtv_forklift_run_state(obj));
+    return obj == NULL ||
+           mtv_forklift_run_state_terminal(mtv_forklift_run_state(obj));
 }
 
 static enum mtv_td_result do_cancel(struct td *t, struct mtv_td_action *a,
@@ -94,19 +93,17 @@ static enum mtv_td_result do_cancel(struct td *t, struct mtv_td_action *a,
     int rc = action_ref(&ref, a, a->ns, a->name, err);
 
     rc = rc ? rc : mtv_kube_get(&mig, t->c->kube, &ref, err);
-    if (rc == MTV_ENOTFOUND ||
-        (rc == 0 && mtv_forklift_run_state_terminal(
-                        mtv_forklift_run_state(mig)))) {
+    if (rc == MTV_ENOTFOUND || (rc == 0 && mtv_forklift_run_state_terminal(
+                                               mtv_forklift_run_state(mig)))) {
         mtv_json_free(mig);
         return MTV_TD_ABSENT;
     }
-    rc = rc ? rc : flow_get(&plan, t->c->kube, "Plan",
-                            mtv_json_string_or(mig, "spec.plan.namespace",
-                                               a->ns),
-                            mtv_json_string_or(mig, "spec.plan.name", ""),
-                            err);
-    rc = rc ? rc : mtv_forklift_build_migration_cancel(&patch, a->name, plan,
-                                                       err);
+    rc = rc ? rc
+            : flow_get(&plan, t->c->kube, "Plan",
+                       mtv_json_string_or(mig, "spec.plan.namespace", a->ns),
+                       mtv_json_string_or(mig, "spec.plan.name", ""), err);
+    rc = rc ? rc
+            : mtv_forklift_build_migration_cancel(&patch, a->name, plan, err);
     rc = rc ? rc : mtv_kube_merge_patch(NULL, t->c->kube, &ref, patch, err);
     memset(&w, 0, sizeof(w));
     w.ref = &ref;
@@ -166,8 +163,8 @@ static enum mtv_td_result do_sweep(struct td *t, struct mtv_td_action *a,
     if (rc != 0) {
         return rc == MTV_ENOTFOUND ? MTV_TD_ABSENT : MTV_TD_FAILED;
     }
-    for (const struct mtv_json *it = mtv_json_first(mtv_json_get(list,
-                                                                 "items"));
+    for (const struct mtv_json *it =
+             mtv_json_first(mtv_json_get(list, "items"));
          it != NULL; it = mtv_json_next(it)) {
         struct mtv_kube_ref one;
         enum mtv_td_result r1;
@@ -212,8 +209,8 @@ static enum mtv_td_result destroy_prefix(struct td *t, const char *prefix,
     struct clone_sweep s = {prefix, found, 0, 256};
     enum mtv_td_result res = MTV_TD_ABSENT;
 
-    if (mtv_vsphere_list(t->c->vs, "VirtualMachine", collect_clone, &s,
-                         err) != 0) {
+    if (mtv_vsphere_list(t->c->vs, "VirtualMachine", collect_clone, &s, err) !=
+        0) {
         return MTV_TD_FAILED;
     }
     for (size_t i = 0; i < s.n; i++) {
@@ -257,9 +254,9 @@ typedef enum mtv_td_result (*td_fn)(struct td *t, struct mtv_td_action *a,
                                     struct mtv_error *err);
 
 static const td_fn td_verbs[] = {
-    [MTV_TD_RESTORE] = do_restore,     [MTV_TD_CANCEL] = do_cancel,
-    [MTV_TD_ARCHIVE] = do_archive,     [MTV_TD_DELETE] = do_delete,
-    [MTV_TD_SWEEP] = do_sweep,         [MTV_TD_DESTROY_CLONE] = do_destroy,
+    [MTV_TD_RESTORE] = do_restore, [MTV_TD_CANCEL] = do_cancel,
+    [MTV_TD_ARCHIVE] = do_archive, [MTV_TD_DELETE] = do_delete,
+    [MTV_TD_SWEEP] = do_sweep,     [MTV_TD_DESTROY_CLONE] = do_destroy,
 };
 
 static void run_action(struct td *t, struct mtv_td_action *a,
