@@ -85,6 +85,7 @@ class _Server(ThreadingHTTPServer):
     def get_request(self):
         sock, addr = super().get_request()
         sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # headers and body are separate writes
         return self.sslctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
 
 
