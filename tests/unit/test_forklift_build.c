@@ -726,10 +726,19 @@ static void test_forklift_build__password_is_never_logged(void **state)
     text = mtv_json_print(o, false);
     /* whoever logs the object later: the password is redacted */
     mtv_log(MTV_LOG_ERROR, "test", "posting %s", text);
+    free(text);
+    mtv_json_free(o);
+    o = NULL;
+    /* storage secret: credentials redacted, the host name is not */
+    assert_int_equal(b_storage_secret(&o), 0);
+    mtv_log(MTV_LOG_ERROR, "test",
+            "array golden-array-password at "
+            "array.example.com");
     mtv_log_set_sink(NULL, NULL);
     assert_non_null(logged.data);
     assert_null(strstr(logged.data, "golden-not-a-real-password"));
-    free(text);
+    assert_null(strstr(logged.data, "golden-array-password"));
+    assert_non_null(strstr(logged.data, "array.example.com"));
     mtv_json_free(o);
     mtv_buf_dispose(&logged);
     mtv_log_clear_secrets();
