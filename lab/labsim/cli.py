@@ -230,6 +230,9 @@ def cmd_status(a, d):
     else:
         print("  vCenter:  not running")
     print("  controllers: %s" % ("running" if st.get("controllers") else "absent"))
+    facts = st.get("facts") or {}
+    if facts.get("inventory_url"):
+        print("  inventory: %s" % facts["inventory_url"])
     print("  defects:  %s" % (", ".join(st["defects_active"]) or "none"))
     print("  faults:   %s" % (", ".join(st["faults_active"]) or "none"))
     if st.get("faults_fired"):

@@ -102,6 +102,7 @@ class Lab:
         self.vcsim_proc = None
         self.api = None
         self.ctx = None
+        self.store = None
         self.controllers = None
         self.stopped = threading.Event()
 
@@ -353,7 +354,7 @@ class Lab:
                 (self.dir / f).unlink()
             except OSError:
                 pass
-        if self.store:
+        if getattr(self, "store", None):
             self.store.close()
         self.log.info("lab stopped")
 
@@ -366,15 +367,28 @@ def main(dir, minute=60.0, vcenter_latency_ms=0, vcsim=True, controllers=True):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("mtvlab")
     stop = threading.Event()
+    starting = [True]
+
+    class Interrupted(BaseException):
+        pass
 
     def on_signal(signum, frame):
         stop.set()
+        if starting[0]:
+            raise Interrupted()  # abort a start in progress (down during up)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     lab = Lab(d, minute=minute, vcenter_latency_ms=vcenter_latency_ms, vcsim=vcsim, controllers=controllers, log=log)
     try:
         lab.start()
+        starting[0] = False
+    except Interrupted:
+        starting[0] = False
+        log.info("stopped while starting")
+        lab.stop()
+        return 1
     except Exception as e:
+        starting[0] = False
         log.exception("lab start failed: %s", e)
         lab.stop()
         return 1

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -199,6 +200,32 @@ class CliFailureTest(unittest.TestCase):
             self.assertFalse((d / "daemon.pid").exists())
             r = subprocess.run([str(MTVLAB), "status", "--dir", str(d)], stdout=subprocess.PIPE, text=True)
             self.assertEqual(r.returncode, 3)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_down_while_up_is_starting(self):
+        tmp = tempfile.mkdtemp(prefix="mtvlab-cli-abort-")
+        try:
+            d = Path(tmp) / "lab"
+            fake = Path(tmp) / "never-ready-vcsim"
+            fake.write_text("#!/bin/sh\nexec sleep 600\n")
+            fake.chmod(0o755)
+            env = dict(os.environ, MTV_VCSIM=str(fake))
+            up = subprocess.Popen([str(MTVLAB), "up", "--dir", str(d)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=env)
+            # the daemon writes vcsim.pid right after starting it, then waits for its ready file
+            deadline = time.monotonic() + 60
+            while not (d / "vcsim.pid").exists() and up.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertTrue((d / "vcsim.pid").exists())
+            vpid = int((d / "vcsim.pid").read_text())
+            dpid = int((d / "daemon.pid").read_text())
+            r = subprocess.run([str(MTVLAB), "down", "--dir", str(d)], stdout=subprocess.PIPE, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0)
+            out, err = up.communicate(timeout=60)
+            self.assertNotEqual(up.returncode, 0)
+            self.assertFalse(pid_alive(dpid))
+            self.assertFalse(pid_alive(vpid))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
