@@ -2,7 +2,6 @@
 
 import base64
 import hmac
-import json
 import secrets
 import threading
 import time

@@ -5,10 +5,8 @@ import importlib
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -19,7 +17,7 @@ from .apiserver import ApiServer
 from .auth import Tokens, random_secret
 from .context import Context
 from .state import State
-from .store import ApiError, Store
+from .store import Store
 from .tls import CA
 
 CRED_KEYS = ["vcenter_user", "vcenter_password", "guest_linux_user", "guest_linux_password",

@@ -11,7 +11,6 @@ import copy
 import hashlib
 import json
 
-from . import kinds as _kinds
 
 
 def _gv_path(group, version):

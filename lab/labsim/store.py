@@ -14,7 +14,6 @@ subscriber callbacks from one dispatcher thread.
 
 import base64
 import collections
-import copy
 import json
 import queue
 import random
