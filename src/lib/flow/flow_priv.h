@@ -17,6 +17,7 @@
 #include "mtv/ledger.h"
 #include "mtv/naming.h"
 #include "mtv/runner.h"
+#include "mtv/ssh.h"
 #include "mtv/util.h"
 #include "mtv/vsphere.h"
 
@@ -51,6 +52,7 @@ struct flow_session {
     char *fc_name;              /* ForkliftController name */
     unsigned n_scenarios;       /* index for per-scenario names */
     struct mtv_kube_config *kc; /* for per-scenario clients (-j) */
+    struct mtv_ssh_hostkeys *hostkeys; /* guests' keys, first use */
     pthread_mutex_t lock;       /* n_scenarios, remote_provider */
 };
 

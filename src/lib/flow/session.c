@@ -522,6 +522,7 @@ int flow_session_open(struct mtv_session_ctx *ctx, struct mtv_error *err)
     }
     mtv_flow_install_signal_handlers();
     rc = check_source(fs, err);
+    rc = rc ? rc : mtv_ssh_hostkeys_new(&fs->hostkeys, err);
     for (size_t i = 0;
          rc == 0 && i < sizeof(session_steps) / sizeof(session_steps[0]); i++) {
         rc = session_steps[i](fs, err);
@@ -612,6 +613,7 @@ void flow_session_close(struct mtv_session_ctx *ctx)
     free(fs->inv_provider_id);
     free(fs->fc_name);
     mtv_kube_config_free(fs->kc);
+    mtv_ssh_hostkeys_free(fs->hostkeys);
     pthread_mutex_destroy(&fs->lock);
     free(fs);
     ctx->session = NULL;
