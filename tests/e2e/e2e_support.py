@@ -124,6 +124,9 @@ class Lab:
     def status(self):
         return json.loads(self.mtvlab("status", "--json").stdout)
 
+    def requests(self):
+        return json.loads(self.mtvlab("requests", "--json").stdout)
+
     def dump(self):
         return json.loads(self.mtvlab("dump").stdout)
 

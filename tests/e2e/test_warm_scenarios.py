@@ -45,6 +45,11 @@ class FiveWarmScenarios(E2ECase):
     def test_forklift_controller_restored(self):
         self.assertFcRestored(self.lab, self.fc_before, self.run_)
 
+    def test_one_patch_and_one_restore_of_the_forklift_controller(self):
+        reqs = self.lab.requests()
+        self.assertEqual(reqs.get("PATCH forkliftcontrollers"), 2, "one patch and one restore per run: %s" % {
+            k: v for k, v in reqs.items() if "forkliftcontrollers" in k})
+
     def test_no_credential_in_output(self):
         self.assertNoSecret(self.run_, self.lab)
 
