@@ -170,6 +170,23 @@ int flow_step_migrate(struct mtv_step_ctx *ctx, struct mtv_error *err)
     return rc;
 }
 
+/* A populate pod's log must end with xcopyUsed=1. */
+static int xcopy_used(const char *pod, const char *log, struct mtv_error *err)
+{
+    long used = 0;
+    int rc = mtv_forklift_xcopy_used(log != NULL ? log : "", &used, err);
+
+    if (rc == 0 && used != 1) {
+        rc = mtv_error_set(err, MTV_EREMOTE, "flow",
+                           "populate pod '%s': xcopyUsed=%ld, copy-offload "
+                           "fell back to a plain copy",
+                           pod, used);
+    } else if (rc != 0) {
+        mtv_error_prefix(err, "populate pod '%s'", pod);
+    }
+    return rc;
+}
+
 /* Copy-offload: the populate pods' logs must say xcopyUsed=1 (1.10). */
 int flow_step_xcopy(struct mtv_step_ctx *ctx, struct mtv_error *err)
 {
@@ -197,12 +214,7 @@ int flow_step_xcopy(struct mtv_step_ctx *ctx, struct mtv_error *err)
                       err);
         ref.subresource = "log";
         rc = rc ? rc : mtv_kube_call(&log, st->conn->kube, &call, err);
-        if (rc == 0 && (log == NULL || strstr(log, "xcopyUsed=1") == NULL)) {
-            rc = mtv_error_set(err, MTV_EREMOTE, "flow",
-                               "populate pod '%s': log does not show "
-                               "xcopyUsed=1",
-                               name);
-        }
+        rc = rc ? rc : xcopy_used(name, log, err);
         checked++;
         free(log);
     }

@@ -280,31 +280,15 @@ int flow_namespace_create(struct flow_session *fs, struct mtv_kube_client *kube,
     return rc;
 }
 
-static int provider_ready(const struct mtv_json *obj, void *payload)
-{
-    (void)payload;
-    if (obj == NULL) {
-        return 0;
-    }
-    switch (mtv_forklift_provider_readiness(obj, NULL)) {
-    case MTV_FL_READY:
-        return 1;
-    case MTV_FL_FAILED:
-        return -1;
-    default:
-        return 0;
-    }
-}
-
 /* Wait for a Provider; fail fast on ConnectionFailed with its message. */
 static int wait_provider(struct flow_session *fs, struct mtv_kube_client *kube,
                          const char *name, struct mtv_error *err)
 {
     struct mtv_json *last = NULL;
     struct mtv_buf why = MTV_BUF_INIT;
-    int rc =
-        flow_wait(&last, kube, "Provider", fs->target_ns, name, provider_ready,
-                  NULL, fs->cfg->provider_ready_timeout, "be Ready", err);
+    int rc = flow_wait(&last, kube, "Provider", fs->target_ns, name,
+                       mtv_forklift_pred_provider_ready, NULL,
+                       fs->cfg->provider_ready_timeout, "be Ready", err);
 
     if (rc != 0 && rc != MTV_EINTR && last != NULL) {
         mtv_forklift_provider_readiness(last, &why);

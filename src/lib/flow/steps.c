@@ -217,20 +217,13 @@ static struct mtv_json *labels_json(const struct mtv_scenario *sc)
     return o;
 }
 
-static int plan_ready(const struct mtv_json *obj, void *payload)
-{
-    (void)payload;
-    return obj != NULL &&
-           mtv_forklift_plan_readiness(obj, NULL) == MTV_FL_READY;
-}
-
 static int wait_plan_ready(struct flow_scenario *st, struct mtv_step_ctx *ctx,
                            struct mtv_error *err)
 {
     struct mtv_json *last = NULL;
     struct mtv_buf why = MTV_BUF_INIT;
     int rc = flow_wait(&last, st->conn->kube, "Plan", st->fs->target_ns,
-                       st->plan, plan_ready, NULL,
+                       st->plan, mtv_forklift_pred_plan_ready, NULL,
                        st->fs->cfg->plan_ready_timeout, "be Ready", err);
 
     if (rc == MTV_ETIMEOUT || (rc != 0 && rc != MTV_EINTR && last)) {
