@@ -157,8 +157,28 @@ class Lab:
         self.log.info("lab ready")
         return self
 
+    def _namespace_controllers(self, etype, res, obj):
+        """What kube-controller-manager does for a new namespace: the ``default`` ServiceAccount and the
+        ``kube-root-ca.crt`` ConfigMap (the lab CA)."""
+        if res != "namespaces" or etype != "ADDED":
+            return
+        ns = obj["metadata"]["name"]
+        # the ConfigMap first: whoever sees the ServiceAccount can rely on both
+        for r, body in (("configmaps", {"metadata": {"name": "kube-root-ca.crt", "annotations": {
+                            "kubernetes.io/description": "Contains a CA bundle that can be used to verify the "
+                                                         "kube-apiserver when using internal endpoints such as the "
+                                                         "internal service IP or kubernetes.default.svc."}},
+                                        "data": {"ca.crt": self._ca_pem}}),
+                        ("serviceaccounts", {"metadata": {"name": "default"}})):
+            try:
+                self.store.create(r, body, ns)
+            except Exception:  # the namespace is already gone or terminating, or the object exists
+                pass
+
     def _seed_api(self, crd_docs):
         """What a bare apiserver has: the system namespaces and the CRD objects."""
+        self._ca_pem = (self.dir / "ca.crt").read_text()
+        self.store.subscribe(self._namespace_controllers)
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.store.create("namespaces", {"metadata": {"name": ns, "labels": {
                 "kubernetes.io/metadata.name": ns}}})

@@ -294,6 +294,17 @@ class SemanticsTest(LabTestCase):
         self.assertEqual(counts.get("GET plans"), 1)
         self.assertEqual(counts.get("LIST configmaps"), 1)
 
+    def test_new_namespace_gets_default_service_account_and_root_ca(self):
+        self.assertEqual(self.c.post("/api/v1/namespaces", {"metadata": {"name": "fresh"}}).status, 201)
+        w = self.c.watch("/api/v1/namespaces/fresh/serviceaccounts?watch=1&resourceVersion=0&timeoutSeconds=30")
+        ev = w.next()
+        w.close()
+        self.assertEqual((ev["type"], ev["object"]["metadata"]["name"]), ("ADDED", "default"))
+        r = self.c.post("/api/v1/namespaces/fresh/serviceaccounts/default/token", {"spec": {}})
+        self.assertEqual(r.status, 201)
+        cm = self.c.get("/api/v1/namespaces/fresh/configmaps/kube-root-ca.crt").json()
+        self.assertIn("BEGIN CERTIFICATE", cm["data"]["ca.crt"])
+
     def test_dry_run_changes_nothing(self):
         rv = self.lab.store.resource_version
         r = self.c.post(CMS + "?dryRun=All", {"metadata": {"name": "dry"}, "data": {"a": "1"}})
