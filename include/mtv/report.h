@@ -68,4 +68,19 @@ struct mtv_json *mtv_report_results_json(const struct mtv_run_result *r);
 int mtv_report_results_write(const char *dir, const struct mtv_run_result *r,
                              struct mtv_error *err);
 
+/*
+ * report.html: one self-contained page (inline CSS, no script, nothing
+ * fetched) with the run's summary and counts, then per scenario its steps
+ * (failures expanded with their details), a timeline (inline SVG: step
+ * bars, every precopy round of every VM, cutover, downtime) and per VM the
+ * validators. Every text from the run is redacted and HTML-escaped.
+ * Appended to out. 0 or MTV_ENOMEM/MTV_EPROTO. See docs/report.md.
+ */
+int mtv_report_html(struct mtv_buf *out, const struct mtv_run_result *r);
+
+/* Write DIR/report.html (atomically), creating DIR (and parents) when
+ * missing. 0, MTV_ENOMEM, MTV_EIO or MTV_EINVAL (empty DIR). */
+int mtv_report_html_write(const char *dir, const struct mtv_run_result *r,
+                          struct mtv_error *err);
+
 #endif

@@ -89,6 +89,12 @@ static int write_reports(const struct cli *cli, const struct mtv_run_result *r)
         cli_error("%s", err.msg);
         rc = CLI_EXIT_INTERNAL;
     }
+    mtv_error_clear(&err);
+    if (cli->run.report_dir != NULL &&
+        mtv_report_html_write(cli->run.report_dir, r, &err) != 0) {
+        cli_error("%s", err.msg);
+        rc = CLI_EXIT_INTERNAL;
+    }
     return rc;
 }
 
