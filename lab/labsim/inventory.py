@@ -18,6 +18,8 @@ from . import vsphere
 
 log = logging.getLogger("labsim.inventory")
 
+LOAD_WAIT = 2.0  # seconds a request waits for a loading provider before answering 206
+
 CBT_CONCERN = {"id": "vmware.changed_block_tracking.disabled",
                "label": "Changed Block Tracking (CBT) not enabled", "category": "Warning",
                "assessment": "For VM warm migration, Changed Block Tracking (CBT) must be enabled in VMware."}
@@ -471,7 +473,7 @@ class Inventory:
         if ptype != "vsphere":
             return 404, {}, {}
         c = self.get(uid)
-        if c is None or not c.loaded.wait(2.0):
+        if c is None or not c.loaded.wait(LOAD_WAIT):
             return 206, [], {}
         m = c.model
         kind = parts[3]

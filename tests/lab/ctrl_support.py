@@ -84,8 +84,11 @@ class Lab:
                 Disconnect(self.si)
             except Exception:  # noqa: BLE001
                 pass
-        subprocess.run(["/usr/bin/python3", str(MTVLAB), "down", "--dir", str(self.dir)], env=self.env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        r = subprocess.run(["/usr/bin/python3", str(MTVLAB), "down", "--dir", str(self.dir)], env=self.env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        if r.returncode == 0:
+            import shutil
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def admin(self, method, path, body=None):
         tok = (self.dir / "admin-token").read_text().strip()
