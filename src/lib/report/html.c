@@ -398,7 +398,7 @@ static int put_overview_row(struct mtv_buf *out,
     int rc = 0;
 
     vm_totals(sr, &pre, &down);
-    rc = mtv_buf_printf(out, "<tr class=\"%s\"><td>",
+    rc = mtv_buf_printf(out, "<tr class=\"%s\"><td class=\"st\">",
                         mtv_status_name(sr->status));
     rc = rc ? rc : put_badge(out, sr->status);
     rc = rc ? rc : mtv_buf_printf(out, "</td><td><a href=\"#scenario-%zu\">",
@@ -466,7 +466,7 @@ static int put_step(struct mtv_buf *out, const struct mtv_step_result *st)
                             mtv_status_name(st->status));
 
     rc = rc ? rc : mtv_report__html_text(out, st->name);
-    rc = rc ? rc : mtv_buf_puts(out, "</td><td>");
+    rc = rc ? rc : mtv_buf_puts(out, "</td><td class=\"st\">");
     rc = rc ? rc : put_badge(out, st->status);
     rc = rc ? rc : mtv_buf_printf(out, "</td><td class=\"num\">%s</td>"
                                        "<td class=\"num\">",
@@ -513,7 +513,8 @@ static int put_validator(struct mtv_buf *out,
     rc = rc ? rc : mtv_report__html_text(out, v->name);
     rc = rc ? rc
             : mtv_buf_printf(out,
-                             "</td><td><span class=\"badge %s\">%s</span>"
+                             "</td><td class=\"st\"><span class=\"badge "
+                             "%s\">%s</span>"
                              "</td><td>",
                              check_names[s], check_badges[s]);
     rc = rc ? rc : mtv_report__html_text(out, v->message);
@@ -683,11 +684,12 @@ static int put_scenario_head(struct mtv_buf *out,
     rc = rc ? rc : mtv_buf_puts(out, "</h2>");
     rc = rc ? rc : put_badge(out, sr->status);
     rc = rc ? rc : mtv_buf_puts(out, "</div>\n<p class=\"meta\">");
-    rc = rc ? rc : mtv_buf_puts(out, "Duration ");
-    rc = rc ? rc : put_dur(out, sr->duration_s);
-    rc = rc ? rc
-            : mtv_buf_printf(out, " &#183; %zu VM(s) &#183; markers:",
-                             sr->n_vms);
+    if (rc == 0 && sr->duration_s > 0) {
+        rc = mtv_buf_puts(out, "Duration ");
+        rc = rc ? rc : put_dur(out, sr->duration_s);
+        rc = rc ? rc : mtv_buf_puts(out, " &#183; ");
+    }
+    rc = rc ? rc : mtv_buf_printf(out, "%zu VM(s) &#183; markers:", sr->n_vms);
     rc = rc ? rc : put_markers(out, sr->scenario);
     rc = rc ? rc : mtv_buf_puts(out, "</p>\n");
     return rc ? rc : put_reason(out, sr);

@@ -13,7 +13,9 @@
 #define LABEL_X 238 /* right edge of the row labels */
 #define PLOT_X0 250
 #define PLOT_X1 1076
-#define FLAG_H 22 /* cutover labels above the rows */
+#define LANE_H 14  /* one line of cutover labels above the rows */
+#define MAX_LANES 4
+#define FLAG_W 104 /* width of "cutover 12:34:56" */
 #define AXIS_H 26 /* tick labels below the rows */
 #define STEP_H 24
 #define VM_H 44
@@ -30,8 +32,18 @@ struct axis {
 };
 
 /* Geometry and ids of one figure. */
+/* Where the label of a cutover goes; lane < 0: no label (unknown or
+ * drawn for an earlier VM). */
+struct flag {
+    double x0;
+    double x1;
+    int lane;
+};
+
 struct fig {
     struct axis ax;
+    struct flag *flags; /* one per VM */
+    int lanes;
     size_t index;
     int height;
     int rows_y0; /* top of the first row */
@@ -438,29 +450,69 @@ static bool cutover_seen(const struct mtv_scenario_result *sr, size_t n)
     return false;
 }
 
-/* One dashed line across every row per distinct cutover instant. */
+static bool lane_free(const struct flag *flags, size_t n, int lane,
+                      const struct flag *g)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (flags[i].lane == lane && g->x0 < flags[i].x1 + 6 &&
+            flags[i].x0 < g->x1 + 6) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Put each distinct cutover's label on the first lane where it overlaps
+ * no earlier label (the last lane when all are taken). Returns the lanes
+ * used. */
+static int place_flags(struct fig *f, const struct mtv_scenario_result *sr)
+{
+    int lanes = 0;
+
+    for (size_t i = 0; i < sr->n_vms; i++) {
+        struct flag *g = &f->flags[i];
+        double x = xof(&f->ax, sr->vms[i].cutover_ms);
+
+        g->lane = -1;
+        if (sr->vms[i].cutover_ms <= 0 || cutover_seen(sr, i)) {
+            continue;
+        }
+        g->x0 = x > PLOT_X1 - 140 ? x - 4 - FLAG_W : x + 4;
+        g->x1 = g->x0 + FLAG_W;
+        g->lane = 0;
+        while (g->lane < MAX_LANES - 1 && !lane_free(f->flags, i, g->lane, g)) {
+            g->lane++;
+        }
+        lanes = g->lane + 1 > lanes ? g->lane + 1 : lanes;
+    }
+    return lanes;
+}
+
+/* One dashed line across every row per distinct cutover instant, its
+ * label above on its lane. */
 static int put_cutovers(struct mtv_buf *out, const struct fig *f,
                         const struct mtv_scenario_result *sr)
 {
     int rc = 0;
 
     for (size_t i = 0; rc == 0 && i < sr->n_vms; i++) {
+        const struct flag *g = &f->flags[i];
+        int y = 4 + LANE_H * (g->lane + 1);
         char a[16];
         double x = xof(&f->ax, sr->vms[i].cutover_ms);
-        bool right = x > PLOT_X1 - 140;
 
-        if (sr->vms[i].cutover_ms <= 0 || cutover_seen(sr, i)) {
+        if (g->lane < 0) {
             continue;
         }
         rc = mtv_buf_printf(
             out,
             "<line class=\"cutover\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
             "y2=\"%d\"><title>cutover %s UTC</title></line>\n"
-            "<text class=\"cutover-label%s\" x=\"%.1f\" y=\"%d\">"
+            "<text class=\"cutover-label\" x=\"%.1f\" y=\"%d\">"
             "cutover %s</text>\n",
-            x, FLAG_H - 4, x, f->rows_y1,
+            x, y - 10, x, f->rows_y1,
             mtv_report__html_clock(sr->vms[i].cutover_ms, a, sizeof(a)),
-            right ? " end" : "", right ? x - 4 : x + 4, FLAG_H - 8, a);
+            g->x0, y, a);
     }
     return rc;
 }
@@ -519,20 +571,27 @@ static int put_svg(struct mtv_buf *out, const struct fig *f,
     return rc ? rc : mtv_buf_puts(out, "</svg>\n");
 }
 
-static int put_legend(struct mtv_buf *out)
+static int put_legend(struct mtv_buf *out, bool vms)
 {
-    return mtv_buf_puts(
+    int rc = mtv_buf_puts(
         out,
         "<ul class=\"legend\">"
         "<li><span class=\"sw sw-passed\"></span>step (passed)</li>"
-        "<li><span class=\"sw sw-failed\"></span>step (failed, hatched)</li>"
-        "<li><span class=\"sw sw-migration\"></span>VM migration, started "
-        "&#8594; completed</li>"
-        "<li><span class=\"sw sw-precopy\"></span>precopy round (numbered)"
-        "</li>"
-        "<li><span class=\"sw sw-cutover\"></span>cutover</li>"
-        "<li><span class=\"sw sw-downtime\"></span>downtime: cutover "
-        "&#8594; VM created on the destination</li></ul>\n");
+        "<li><span class=\"sw sw-failed\"></span>step (failed, hatched)"
+        "</li>");
+
+    if (rc == 0 && vms) {
+        rc = mtv_buf_puts(
+            out,
+            "<li><span class=\"sw sw-migration\"></span>VM migration, "
+            "started &#8594; completed</li>"
+            "<li><span class=\"sw sw-precopy\"></span>precopy round "
+            "(numbered)</li>"
+            "<li><span class=\"sw sw-cutover\"></span>cutover</li>"
+            "<li><span class=\"sw sw-downtime\"></span>downtime: cutover "
+            "&#8594; VM created on the destination</li>");
+    }
+    return rc ? rc : mtv_buf_puts(out, "</ul>\n");
 }
 
 static int put_caption(struct mtv_buf *out, const struct fig *f)
@@ -561,7 +620,12 @@ int mtv_report__html_timeline(struct mtv_buf *out,
         return mtv_buf_puts(out, "<p class=\"note\">No timeline: no step "
                                  "of this scenario ran.</p>\n");
     }
-    f.rows_y0 = FLAG_H;
+    f.flags = calloc(sr->n_vms ? sr->n_vms : 1, sizeof(*f.flags));
+    if (f.flags == NULL) {
+        return MTV_ENOMEM;
+    }
+    f.lanes = place_flags(&f, sr);
+    f.rows_y0 = 10 + LANE_H * f.lanes;
     f.rows_y1 = f.rows_y0 + (int)sr->n_steps * STEP_H;
     if (sr->n_vms > 0) {
         f.rows_y1 += VM_GAP + (int)sr->n_vms * VM_H;
@@ -569,7 +633,8 @@ int mtv_report__html_timeline(struct mtv_buf *out,
     f.height = f.rows_y1 + AXIS_H;
     rc = mtv_buf_puts(out, "<figure class=\"timeline\">\n");
     rc = rc ? rc : put_svg(out, &f, sr);
-    rc = rc ? rc : put_legend(out);
+    rc = rc ? rc : put_legend(out, sr->n_vms > 0);
     rc = rc ? rc : put_caption(out, &f);
+    free(f.flags);
     return rc ? rc : mtv_buf_puts(out, "</figure>\n");
 }
