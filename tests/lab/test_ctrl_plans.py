@@ -220,6 +220,23 @@ class Plans(unittest.TestCase):
                 time.sleep(0.5)
         self.assertEqual((rc, out.strip()), (0, "/cloud-init.finish"))
 
+    def test_cutover_patched_later_and_power_off(self):
+        lab, ns = self.lab, self.ns
+        r = cs.run_migration(lab, ns, "later", RHEL8, (), cutover_in=3600, wait=False, targetPowerState="off")
+        lab.wait("%s/namespaces/%s/plans/later" % (FORKLIFT, ns),
+                 lambda o: any(v.get("phase") == "CopyingPaused"
+                               for v in ((o.get("status") or {}).get("migration") or {}).get("vms") or []), 30,
+                 "CopyingPaused")
+        import time
+        lab.patch("%s/namespaces/%s/migrations/later-mig" % (FORKLIFT, ns),
+                  {"spec": {"cutover": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}})
+        plan = lab.wait_plan_done(ns, "later")
+        self.assertIn("Succeeded", conds(plan))
+        vm, vmi, _ = lab.migrated(ns, r["name"])
+        self.assertEqual(vm["spec"]["runStrategy"], "Halted")
+        self.assertIsNone(vmi)
+        self.assertEqual(plan["status"]["migration"]["vms"][0]["restorePowerState"], "On")
+
     def test_user_cancel_and_archive(self):
         lab, ns = self.lab, self.ns
         r = cs.run_migration(lab, ns, "cancelme", RHEL8, (), cutover_in=3600, wait=False)

@@ -81,7 +81,7 @@ class WarmMigration(unittest.TestCase):
         plan = lab.wait_plan_cond(ns, "warm-plan", "Ready")
         self.assertEqual(conds(plan)["Ready"]["message"], "The migration plan is ready.")
         lab.set_interval(INTERVAL)  # 3 minutes = 3 s in this lab
-        mig = lab.migrate(ns, "warm-plan", cutover_in=8)
+        mig = lab.migrate(ns, "warm-plan", cutover_in=12)
         executing = lab.wait_plan_cond(ns, "warm-plan", "Executing")
         self.assertEqual(conds(executing)["Executing"]["category"], "Advisory")
         # a real precopy snapshot appears on the source VM in vcsim
