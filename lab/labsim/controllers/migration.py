@@ -247,10 +247,9 @@ class Execution:
                 self.cv.wait(min(left, 1.0))
 
     def flush(self):
-        with self.lock:
-            vms = [dict(v) for v in self.vms]
         import copy
-        vms = copy.deepcopy(vms)
+        with self.lock:
+            vms = copy.deepcopy(self.vms)
 
         def pfn(o):
             s = o.setdefault("status", {})
