@@ -204,8 +204,8 @@ class NegativePaths(E2ECase):
     def test_sigkill_then_clean_ledger(self):
         mt, run, sid = self._killed_mid_migration("sigkill-ledger")
         cl = Mtvtest(self.lab, "clean-ledger").clean("--ledger", str(run.ledger_file))
-        self.assertExit(cl, 0)
         self.assertNothingLeft(self.lab, sid, cl)
+        self.assertExit(cl, 0)
         self.assertFcRestored(self.lab, self.fc_before, cl)
         self.assertNoSecret(cl, self.lab)
         led = json.loads(run.ledger_file.read_text())
@@ -216,8 +216,8 @@ class NegativePaths(E2ECase):
         mt, run, sid = self._killed_mid_migration("sigkill-session")
         self.assertTrue(re.match(r"^[a-z0-9-]+$", sid), sid)
         cl = Mtvtest(self.lab, "clean-session").clean("--session", sid)
-        self.assertExit(cl, 0)
         self.assertNothingLeft(self.lab, sid, cl)
+        self.assertExit(cl, 0)
         self.assertNoSecret(cl, self.lab)
 
 
