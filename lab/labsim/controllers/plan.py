@@ -1,10 +1,13 @@
 """Plan validation (conditions, Ready) and the archive behaviour. Execution lives in migration.py."""
+import time
+
 from . import gotmpl
 from .common import (RES, Conditions, err_code, ref_str, is_dns1123_label, is_dns1123_subdomain, sanitize_name,
                      truthy, has_cond, b64e, secret_data)
 from .maps import provider_pair
 
 EXEC_TYPES = ("Executing", "Succeeded", "Failed", "Canceled", "ConversionResumable")
+VDDK_JOB_SECONDS = 0.3
 DEFAULT_PVC_TEMPLATE = "{{trunc 15 .PlanName}}-{{trunc 15 .TargetVmName}}-disk-{{.DiskIndex}}"
 
 
@@ -40,6 +43,7 @@ def offload_entries(smap):
 class PlanCtrl:
     def __init__(self, mgr):
         self.mgr = mgr
+        self.vddk_jobs = {}  # (provider uid, image) -> when its validation job started
 
     def reconcile(self, ns, name):
         st = self.mgr.store
@@ -88,6 +92,14 @@ class PlanCtrl:
             if not image and not all_offload:
                 conds.set("VDDKInitImageUnavailable", "Critical", "VDDK image is required for warm migration. Set it "
                           "on the source provider or configure a global VDDK image.", reason="NotSet")
+            elif image and not all_offload:
+                # the VDDK validation job: ValidatingVDDK (a ReQ condition) holds Ready back while it runs
+                key = (src["metadata"]["uid"], image)
+                started = self.vddk_jobs.setdefault(key, time.monotonic())
+                left = started + VDDK_JOB_SECONDS - time.monotonic()
+                if left > 0:
+                    conds.set("ValidatingVDDK", "Advisory", "Validating VDDK init image", reason="Started")
+                    self.mgr.queue.add(("plan", ns, name), left)
         if src is not None and src["spec"].get("type") in ("openstack",) and warm:
             conds.set("WarmMigrationNotReady", "Critical", "Warm migration is not supported by the source provider.",
                       reason="NotSupported")
@@ -111,7 +123,7 @@ class PlanCtrl:
                       reason="NotValid", items=items or None)
         if archived:
             conds.set("Archived", "Advisory", "The migration plan has been archived.", reason="UserRequested")
-        elif not conds.blockers() and (model is not None or src is None or src["spec"].get("type") != "vsphere") \
+        elif not conds.blockers() and not conds.has("ValidatingVDDK") and (model is not None or src is None or src["spec"].get("type") != "vsphere") \
                 and src is not None and dst is not None:
             conds.set("Ready", "Required", "The migration plan is ready.")
         new_conds = conds.result(keep_durable=False)
