@@ -61,8 +61,12 @@ static char *mac_normalise(const char *m)
 
 static char *prefix_to_mask(int prefix)
 {
-    unsigned long m = prefix <= 0 ? 0 : (0xffffffffUL << (32 - prefix)) &
-                                            0xffffffffUL;
+    /* prefix is 0..32 (nm_field rejects others); clamp anyway: a shift
+     * by 32 - prefix must stay within 0..31 */
+    unsigned long m = prefix <= 0 ? 0
+                      : prefix >= 32
+                          ? 0xffffffffUL
+                          : (0xffffffffUL << (32 - prefix)) & 0xffffffffUL;
 
     return mtv_strdup_printf("%lu.%lu.%lu.%lu", (m >> 24) & 255,
                              (m >> 16) & 255, (m >> 8) & 255, m & 255);
@@ -154,7 +158,10 @@ static int nm_field(struct nm_block *b, const char *key, char *val)
                (slash = strchr(val, '/')) != NULL) {
         *slash = '\0';
         if (b->f.prefix < 0) {
-            b->f.prefix = (int)strtol(slash + 1, NULL, 10);
+            /* an IPv4 prefix is 0..32; anything else stays unknown (-1) */
+            long pl = strtol(slash + 1, NULL, 10);
+
+            b->f.prefix = pl >= 0 && pl <= 32 ? (int)pl : -1;
         }
         if (mtv_strv_push(&b->f.ips, val) < 0) {
             free(val);
