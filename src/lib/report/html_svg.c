@@ -116,10 +116,9 @@ static double xof(const struct axis *a, int64_t t)
     return PLOT_X0 + (double)(t - a->t0) * a->px_per_ms;
 }
 
-/* The end of a precopy round; an open round ends at the cutover, the
- * completion or the end of the axis. */
-static int64_t precopy_end(const struct mtv_vm_result *vm, size_t i,
-                           const struct axis *a)
+/* The end of a precopy round; an open round ends at the cutover or the
+ * completion after it, else it is drawn as an instant. */
+static int64_t precopy_end(const struct mtv_vm_result *vm, size_t i)
 {
     int64_t start = vm->precopies[i].start_ms;
 
@@ -129,7 +128,7 @@ static int64_t precopy_end(const struct mtv_vm_result *vm, size_t i,
     if (vm->cutover_ms > start) {
         return vm->cutover_ms;
     }
-    return vm->completed_ms > start ? vm->completed_ms : a->t1;
+    return vm->completed_ms > start ? vm->completed_ms : start;
 }
 
 /* Redacted, cut at `max` bytes on a UTF-8 boundary (with "…"), escaped. */
@@ -356,7 +355,7 @@ static int put_precopy(struct mtv_buf *out, const struct fig *f,
                        const struct mtv_vm_result *vm, size_t i, int y)
 {
     int64_t s = vm->precopies[i].start_ms;
-    int64_t e = precopy_end(vm, i, &f->ax);
+    int64_t e = precopy_end(vm, i);
     double x0 = xof(&f->ax, s);
     double w = xof(&f->ax, e) - x0;
     char a[16];
@@ -435,7 +434,9 @@ static int put_vm_row(struct mtv_buf *out, const struct fig *f,
                                     "to completed</title></rect>\n");
     }
     for (size_t i = 0; rc == 0 && i < vm->n_precopies; i++) {
-        rc = put_precopy(out, f, vm, i, y + 9);
+        if (vm->precopies[i].start_ms > 0) {
+            rc = put_precopy(out, f, vm, i, y + 9);
+        }
     }
     return rc ? rc : put_downtime(out, f, vm, y + 29);
 }
