@@ -76,7 +76,12 @@ class Lab:
     @classmethod
     def start(cls, minute=MINUTE):
         lab = cls(minute)
-        lab.up()
+        try:
+            lab.up()
+        except BaseException:
+            lab.started = True  # `down` is idempotent: stop whatever a failed `up` left, remove the temp dir
+            lab.down()
+            raise
         return lab
 
     def mtvlab(self, *args, check=True, timeout=120):
