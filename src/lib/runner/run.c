@@ -1,6 +1,7 @@
 /* runner: the scenario/step model and the run loop (live or dry). */
 #include "mtv/runner.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,12 +234,17 @@ static void finish_scenario(struct mtv_scenario_result *sr)
     }
 }
 
+/* Observers are called one at a time, also with parallel scenarios. */
+static pthread_mutex_t observer_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void notify_step(const struct mtv_run_env *env,
                         const struct mtv_scenario_result *sr,
                         const struct mtv_step_result *st)
 {
     if (env->observer != NULL && env->observer->step_done != NULL) {
+        pthread_mutex_lock(&observer_lock);
         env->observer->step_done(sr, st, env->observer->payload);
+        pthread_mutex_unlock(&observer_lock);
     }
 }
 
@@ -394,8 +400,82 @@ static void start_scenario(const struct mtv_run_env *env,
                            const struct mtv_scenario_result *sr)
 {
     if (env->observer != NULL && env->observer->scenario_start != NULL) {
+        pthread_mutex_lock(&observer_lock);
         env->observer->scenario_start(sr, env->observer->payload);
+        pthread_mutex_unlock(&observer_lock);
     }
+}
+
+/* One scenario of the selection, whatever happens to it. */
+static void run_item(struct mtv_session_ctx *sess, const struct mtv_run_env *env,
+                     const struct mtv_run_hooks *hooks, size_t i,
+                     const char *all_msg, enum mtv_status all_status)
+{
+    const struct mtv_selected *it = &env->selection->items[i];
+    struct mtv_scenario_result *sr = &sess->result->scenarios[i];
+    size_t n = 0;
+
+    start_scenario(env, sr);
+    if (it->skipped) {
+        sr->reason = mtv_strdup(it->reason);
+        settle_rest(env, sr, 0, MTV_STATUS_SKIPPED, it->reason);
+    } else if (all_msg != NULL) {
+        settle_rest(env, sr, 0, all_status, all_msg);
+    } else {
+        run_live_scenario(sess, sr, steps_of(hooks, sr->scenario, &n), env,
+                          hooks);
+    }
+    finish_scenario(sr);
+}
+
+/* Parallel scenarios (-j N): workers take the next scenario in order. */
+struct pool {
+    struct mtv_session_ctx *sess;
+    const struct mtv_run_env *env;
+    const struct mtv_run_hooks *hooks;
+    pthread_mutex_t lock;
+    size_t next;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+
+    for (;;) {
+        size_t i;
+
+        pthread_mutex_lock(&p->lock);
+        i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->sess->result->n_scenarios) {
+            return NULL;
+        }
+        run_item(p->sess, p->env, p->hooks, i, NULL, MTV_STATUS_PENDING);
+    }
+}
+
+/* Runs the pool; returns false when no thread could be started. */
+static bool run_pool(struct mtv_session_ctx *sess,
+                     const struct mtv_run_env *env,
+                     const struct mtv_run_hooks *hooks, long jobs)
+{
+    struct pool p = {sess, env, hooks, PTHREAD_MUTEX_INITIALIZER, 0};
+    pthread_t threads[64];
+    size_t started = 0;
+
+    if (jobs > 64) {
+        jobs = 64;
+    }
+    for (long k = 0; k < jobs; k++) {
+        if (pthread_create(&threads[started], NULL, worker, &p) == 0) {
+            started++;
+        }
+    }
+    for (size_t k = 0; k < started; k++) {
+        pthread_join(threads[k], NULL);
+    }
+    pthread_mutex_destroy(&p.lock);
+    return started > 0;
 }
 
 static void run_all(struct mtv_session_ctx *sess,
@@ -403,24 +483,13 @@ static void run_all(struct mtv_session_ctx *sess,
                     const struct mtv_run_hooks *hooks, const char *all_msg,
                     enum mtv_status all_status)
 {
-    struct mtv_run_result *r = sess->result;
+    long jobs = env->opts != NULL ? env->opts->jobs : 1;
 
-    for (size_t i = 0; i < r->n_scenarios; i++) {
-        const struct mtv_selected *it = &env->selection->items[i];
-        struct mtv_scenario_result *sr = &r->scenarios[i];
-        size_t n = 0;
-
-        start_scenario(env, sr);
-        if (it->skipped) {
-            sr->reason = mtv_strdup(it->reason);
-            settle_rest(env, sr, 0, MTV_STATUS_SKIPPED, it->reason);
-        } else if (all_msg != NULL) {
-            settle_rest(env, sr, 0, all_status, all_msg);
-        } else {
-            run_live_scenario(sess, sr, steps_of(hooks, sr->scenario, &n),
-                              env, hooks);
-        }
-        finish_scenario(sr);
+    if (all_msg == NULL && jobs > 1 && run_pool(sess, env, hooks, jobs)) {
+        return;
+    }
+    for (size_t i = 0; i < sess->result->n_scenarios; i++) {
+        run_item(sess, env, hooks, i, all_msg, all_status);
     }
 }
 
