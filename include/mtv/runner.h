@@ -47,6 +47,7 @@ struct mtv_run_options {
     bool ssh_direct;          /* --ssh-direct */
     const char *kubeconfig;   /* --kubeconfig */
     const char *context;      /* --context */
+    const char *token_service_account; /* --token-service-account NS/NAME */
     int verbosity;            /* -v count minus -q count */
     struct mtv_strv known_issues_resolved; /* --known-issue-resolved ID */
 };

@@ -26,6 +26,7 @@ enum opt_id {
     O_SKIP_TEARDOWN,
     O_KNOWN_ISSUE,
     O_SSH_DIRECT,
+    O_TOKEN_SA,
     O_SESSION,
     O_HELP,
 };
@@ -79,6 +80,9 @@ static const struct cli_option options[] = {
      "alias of --known-issue-resolved"},
     {"ssh-direct", 0, NULL, CMD_RUN, O_SSH_DIRECT,
      "SSH to migrated VMs at their VMI IP instead of port-forward"},
+    {"token-service-account", 0, "NS/NAME", CMD_RUN | CMD_CLEAN, O_TOKEN_SA,
+     "with a client-certificate kubeconfig: mint the bearer token MTV needs "
+     "for this service account (TokenRequest)"},
     {"session", 0, "ID", CMD_CLEAN, O_SESSION,
      "sweep everything labelled with this session id"},
     {"help", 'h', NULL, CMD_ALL, O_HELP, "show help"},
@@ -219,6 +223,7 @@ static int apply(struct cli *cli, const struct cli_option *o, const char *v)
         return mtv_strv_push(&r->known_issues_resolved, v) ? CLI_EXIT_INTERNAL
                                                            : 0;
     case O_SSH_DIRECT: r->ssh_direct = true; break;
+    case O_TOKEN_SA: r->token_service_account = v; break;
     case O_SESSION: r->session_id = v; break;
     case O_HELP: cli->want_help = true; break;
     }

@@ -89,7 +89,6 @@ static int oauth_login(struct flow_conn *c, const struct mtv_kube_config *kc,
                        const struct mtv_config *cfg, struct mtv_error *err)
 {
     struct mtv_kube_oauth_options o;
-    char *token = NULL;
     int rc;
 
     memset(&o, 0, sizeof(o));
@@ -98,13 +97,12 @@ static int oauth_login(struct flow_conn *c, const struct mtv_kube_config *kc,
     o.password = cfg->cluster_password;
     o.ca_pem = kc->ca_pem;
     o.insecure = kc->insecure;
-    rc = mtv_kube_oauth_login(&token, &o, err);
+    /* The client logs in again by itself when the token expires (401). */
+    rc = mtv_kube_client_oauth_login(c->kube, &o, err);
     if (rc != 0) {
-        return mtv_error_prefix(err, "OpenShift OAuth login to '%s' as '%s'",
-                                kc->server, cfg->cluster_username);
+        mtv_error_prefix(err, "OpenShift OAuth login to '%s' as '%s'",
+                         kc->server, cfg->cluster_username);
     }
-    rc = mtv_kube_client_set_token(c->kube, token, err);
-    mtv_str_free_secret(token);
     return rc;
 }
 
@@ -124,7 +122,7 @@ int flow_conn_kube(struct flow_conn *c, const struct mtv_run_options *opts,
     if (rc == 0 && oauth_configured(cfg)) {
         rc = oauth_login(c, kc, cfg, err);
     } else if (rc == 0) {
-        rc = mtv_kube_ensure_token(c->kube, NULL, err);
+        rc = mtv_kube_ensure_token(c->kube, opts->token_service_account, err);
     }
     if (rc == 0 && kc_out != NULL) {
         *kc_out = kc;
@@ -189,9 +187,12 @@ int flow_conn_clone(struct flow_conn *dst, const struct flow_conn *from,
     memset(dst, 0, sizeof(*dst));
     o.config = kc;
     rc = mtv_kube_client_new(&dst->kube, &o, err);
-    rc = rc ? rc
-            : mtv_kube_client_set_token(dst->kube,
-                                        mtv_kube_client_token(from->kube), err);
+    if (rc == 0 && oauth_configured(cfg)) {
+        rc = oauth_login(dst, kc, cfg, err);
+    } else if (rc == 0) {
+        rc = mtv_kube_client_set_token(dst->kube,
+                                       mtv_kube_client_token(from->kube), err);
+    }
     rc = rc ? rc : flow_conn_vsphere(dst, src, cfg, err);
     if (rc == 0 && from->inv_base != NULL) {
         dst->inv_base = mtv_strdup(from->inv_base);

@@ -558,7 +558,7 @@ static void log_stats(const struct flow_session *fs)
         return;
     }
     mtv_kube_client_stats(fs->conn.kube, &ks);
-    mtv_log(MTV_LOG_INFO, "flow",
+    mtv_log(MTV_LOG_NOTE, "flow",
             "session %s: %llu API requests (%llu retried), %llu SOAP round "
             "trips, %llu connections",
             fs->sid, (unsigned long long)ks.requests,
