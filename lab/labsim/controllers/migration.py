@@ -376,6 +376,8 @@ class Execution:
         try:
             self._begin()
             col = self.mgr.inv.get(self.src["metadata"]["uid"])
+            if col is None or col.model is None:
+                raise RuntimeError("the source provider's inventory is not loaded")
             model = col.model
             self.client = col.client
             self.collector = col
@@ -399,8 +401,26 @@ class Execution:
                 self._finish()
         except Stopped:
             pass
-        except Exception:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - fail the VMs rather than leave the plan Executing
             log.exception("execution of plan %s/%s crashed", self.plan_ns, self.plan_name)
+            try:
+                t = rfc3339()
+                with self.lock:
+                    if not self.vms:
+                        for v in self.spec.get("vms") or []:
+                            self.vms.append({"id": v.get("id", ""), "name": v.get("name", ""), "luks": {},
+                                             "phase": "Completed", "started": t, "pipeline": []})
+                    for v in self.vms:
+                        if v.get("phase") != "Completed" or not v.get("conditions"):
+                            v["phase"] = "Completed"
+                            v["completed"] = t
+                            v["error"] = {"phase": "Started", "reasons": [str(e) or type(e).__name__]}
+                            set_cond(v.setdefault("conditions", []), "Failed", "Advisory",
+                                     "The VM migration has FAILED.", durable=True)
+                self.flush()
+                self._finish()
+            except Exception:  # noqa: BLE001
+                log.exception("could not record the failure")
         finally:
             self.mgr.migrations.finished(self)
 
