@@ -59,8 +59,8 @@ static void five_steps(struct mtv_scenario_result *sr, int64_t t,
     sr->steps = calloc(sr->n_steps, sizeof(*sr->steps));
     assert_non_null(sr->steps);
     set_step(&sr->steps[0], names[0], MTV_STATUS_PASSED, T0 + t * SEC, 0.4);
-    set_step(&sr->steps[1], names[1], MTV_STATUS_PASSED,
-             T0 + t * SEC + 500, 0.3);
+    set_step(&sr->steps[1], names[1], MTV_STATUS_PASSED, T0 + t * SEC + 500,
+             0.3);
     set_step(&sr->steps[2], names[2], MTV_STATUS_PASSED, T0 + (t + 1) * SEC,
              6.2);
     set_step(&sr->steps[3], names[3], MTV_STATUS_PASSED, T0 + (t + 8) * SEC,
@@ -95,21 +95,19 @@ static struct mtv_vm_result *add_vm(struct mtv_scenario_result *sr,
 static void add_checks(struct mtv_vm_result *vm, bool fail)
 {
     static const char *names[] = {"provider_ssl", "power_state", "cpu",
-                                  "memory", "network", "storage",
-                                  "ssh", "static_ip"};
+                                  "memory",       "network",     "storage",
+                                  "ssh",          "static_ip"};
 
     for (size_t i = 0; i < 6; i++) {
-        assert_int_equal(mtv_vm_result_add_validator(vm, names[i],
-                                                     MTV_CHECK_PASS, "ok"),
-                         0);
+        assert_int_equal(
+            mtv_vm_result_add_validator(vm, names[i], MTV_CHECK_PASS, "ok"), 0);
     }
-    assert_int_equal(
-        mtv_vm_result_add_validator(
-            vm, "ssh", fail ? MTV_CHECK_FAIL : MTV_CHECK_SKIP,
-            fail ? "login as cloud-user with " SECRET
-                   " refused: <script>alert(1)</script>"
-                 : "no SSH transport configured"),
-        0);
+    assert_int_equal(mtv_vm_result_add_validator(
+                         vm, "ssh", fail ? MTV_CHECK_FAIL : MTV_CHECK_SKIP,
+                         fail ? "login as cloud-user with " SECRET
+                                " refused: <script>alert(1)</script>"
+                              : "no SSH transport configured"),
+                     0);
     assert_int_equal(
         mtv_vm_result_add_validator(
             vm, "static_ip", fail ? MTV_CHECK_FAIL : MTV_CHECK_PASS,
@@ -129,17 +127,16 @@ static void failed_scenario(struct mtv_scenario_result *sr)
                                 "password=" SECRET "\nstatic_ip: none");
     sr->status = MTV_STATUS_FAILED;
     sr->reason = mtv_strdup("test_check_vms: 2 validator(s) failed");
-    add_checks(add_vm(sr, "auto-ab12-mtv-tests-rhel8-standard-csi-warm-aaaa",
-                      1420, 3),
-               false);
-    add_checks(add_vm(sr, "auto-ab12-mtv-tests-rhel8-standard-csi-warm-bbbb",
-                      1425, 2),
-               true);
+    add_checks(
+        add_vm(sr, "auto-ab12-mtv-tests-rhel8-standard-csi-warm-aaaa", 1420, 3),
+        false);
+    add_checks(
+        add_vm(sr, "auto-ab12-mtv-tests-rhel8-standard-csi-warm-bbbb", 1425, 2),
+        true);
 }
 
 /* Every step skipped with `reason`, none ran. */
-static void skipped_scenario(struct mtv_scenario_result *sr,
-                             const char *reason)
+static void skipped_scenario(struct mtv_scenario_result *sr, const char *reason)
 {
     const char *names[6];
 
@@ -228,10 +225,9 @@ static void parse(struct fixture *f)
     assert_int_equal(mtv_report_html(&b, f->r), 0);
     f->html = mtv_buf_detach(&b);
     assert_non_null(f->html);
-    f->doc = htmlReadMemory(f->html, (int)strlen(f->html), "report.html",
-                            "UTF-8",
-                            HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                                HTML_PARSE_NOWARNING);
+    f->doc = htmlReadMemory(
+        f->html, (int)strlen(f->html), "report.html", "UTF-8",
+        HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
     assert_non_null(f->doc);
     f->xp = xmlXPathNewContext(f->doc);
     assert_non_null(f->xp);
@@ -320,19 +316,27 @@ static void test_report_html__one_section_per_scenario(void **state)
     struct fixture *f = *state;
 
     assert_count(f, "count(//section[contains(@class,'scenario')])", 4);
-    assert_count(f, "count(//section[@id='scenario-1' and "
-                    "@class='scenario passed'])", 1);
-    assert_count(f, "count(//section[@id='scenario-2' and "
-                    "@class='scenario failed'])", 1);
-    assert_count(f, "count(//section[@id='scenario-3' and "
-                    "@class='scenario skipped'])", 1);
+    assert_count(f,
+                 "count(//section[@id='scenario-1' and "
+                 "@class='scenario passed'])",
+                 1);
+    assert_count(f,
+                 "count(//section[@id='scenario-2' and "
+                 "@class='scenario failed'])",
+                 1);
+    assert_count(f,
+                 "count(//section[@id='scenario-3' and "
+                 "@class='scenario skipped'])",
+                 1);
     assert_text_has(f, "//section[@id='scenario-2']//h2",
                     "test_mtv_warm_migration_comprehensive");
     assert_text_has(f, "//section[@id='scenario-2']//h2",
                     "[comprehensive-warm]");
     /* the overview links every section */
-    assert_count(f, "count(//table[@class='overview']/tbody/tr/td/"
-                    "a[starts-with(@href,'#scenario-')])", 4);
+    assert_count(f,
+                 "count(//table[@class='overview']/tbody/tr/td/"
+                 "a[starts-with(@href,'#scenario-')])",
+                 4);
 }
 
 static void test_report_html__summary(void **state)
@@ -348,36 +352,53 @@ static void test_report_html__summary(void **state)
     assert_text_has(f, "//table[@class='kv']//tr[th='Exit code']/td", "1");
     assert_text_has(f, "//div[contains(@class,'verdict')]", "FAILED");
     /* steps: 11 passed (5 + 4 + 2), 2 failed, 8 skipped (5 + 3) */
-    assert_count(f, "count(//table[@class='counts']//tr[th='Steps']/"
-                    "td[1][.='11'])", 1);
-    assert_count(f, "count(//table[@class='counts']//tr[th='Steps']/"
-                    "td[2][.='2'])", 1);
-    assert_count(f, "count(//table[@class='counts']//tr[th='Steps']/"
-                    "td[4][.='8'])", 1);
+    assert_count(f,
+                 "count(//table[@class='counts']//tr[th='Steps']/"
+                 "td[1][.='11'])",
+                 1);
+    assert_count(f,
+                 "count(//table[@class='counts']//tr[th='Steps']/"
+                 "td[2][.='2'])",
+                 1);
+    assert_count(f,
+                 "count(//table[@class='counts']//tr[th='Steps']/"
+                 "td[4][.='8'])",
+                 1);
 }
 
 static void test_report_html__steps_with_status_and_message(void **state)
 {
     struct fixture *f = *state;
 
-    assert_count(f, "count(//section[@id='scenario-1']//table[@class='steps']"
-                    "/tbody/tr[contains(@class,'step')])", 5);
-    assert_count(f, "count(//section[@id='scenario-4']//table[@class='steps']"
-                    "/tbody/tr[contains(@class,'step')])", 6);
-    assert_count(f, "count(//section[@id='scenario-4']//tr[@class='step "
-                    "failed']/td[@class='name'][.='test_create_plan'])", 1);
-    assert_text_has(f, "//section[@id='scenario-4']//tr[@class='step "
-                       "failed']/td[@class='message']",
+    assert_count(f,
+                 "count(//section[@id='scenario-1']//table[@class='steps']"
+                 "/tbody/tr[contains(@class,'step')])",
+                 5);
+    assert_count(f,
+                 "count(//section[@id='scenario-4']//table[@class='steps']"
+                 "/tbody/tr[contains(@class,'step')])",
+                 6);
+    assert_count(f,
+                 "count(//section[@id='scenario-4']//tr[@class='step "
+                 "failed']/td[@class='name'][.='test_create_plan'])",
+                 1);
+    assert_text_has(f,
+                    "//section[@id='scenario-4']//tr[@class='step "
+                    "failed']/td[@class='message']",
                     "Plan not Ready after 360s");
     /* a failure is expanded with its details */
-    assert_text_has(f, "//section[@id='scenario-4']//tr[@class='details']"
-                       "//details[@open]/pre",
+    assert_text_has(f,
+                    "//section[@id='scenario-4']//tr[@class='details']"
+                    "//details[@open]/pre",
                     "condition VMNotFound");
-    assert_count(f, "count(//section[@id='scenario-4']//tr[@class='step "
-                    "skipped'])", 3);
+    assert_count(f,
+                 "count(//section[@id='scenario-4']//tr[@class='step "
+                 "skipped'])",
+                 3);
     /* status is in text, not only in colour */
-    assert_text_has(f, "//section[@id='scenario-4']//tr[@class='step "
-                       "failed']/td[2]",
+    assert_text_has(f,
+                    "//section[@id='scenario-4']//tr[@class='step "
+                    "failed']/td[2]",
                     "FAILED");
 }
 
@@ -399,44 +420,57 @@ static void test_report_html__failed_validators_first(void **state)
     snprintf(expr, sizeof(expr), "%s//tr[@class='validator fail'][2]/td[2]",
              vm_b);
     assert_text_has(f, expr, "FAIL");
-    assert_count(f, "count(//section[@id='scenario-2']//div[@class='vm'][1]"
-                    "//tr[@class='validator fail'])", 0);
+    assert_count(f,
+                 "count(//section[@id='scenario-2']//div[@class='vm'][1]"
+                 "//tr[@class='validator fail'])",
+                 0);
 }
 
 static void test_report_html__one_rect_per_precopy(void **state)
 {
     struct fixture *f = *state;
 
-    assert_count(f, "count(//section[@id='scenario-1']//svg//"
-                    "rect[@class='precopy'])", 4);
-    assert_count(f, "count(//section[@id='scenario-2']//svg//"
-                    "rect[@class='precopy'])", 5);
+    assert_count(f,
+                 "count(//section[@id='scenario-1']//svg//"
+                 "rect[@class='precopy'])",
+                 4);
+    assert_count(f,
+                 "count(//section[@id='scenario-2']//svg//"
+                 "rect[@class='precopy'])",
+                 5);
     assert_count(f, "count(//rect[@class='precopy'])", 9);
     /* one step bar per step that ran: 5 + 5 + 0 + 3 */
     assert_count(f, "count(//svg//rect[@class='passed' or @class='failed'])",
                  13);
     /* one cutover line per distinct instant, a downtime per VM */
-    assert_count(f, "count(//section[@id='scenario-2']//svg//"
-                    "line[@class='cutover'])", 2);
+    assert_count(f,
+                 "count(//section[@id='scenario-2']//svg//"
+                 "line[@class='cutover'])",
+                 2);
     assert_count(f, "count(//svg//rect[@class='downtime'])", 3);
     /* the precopy table holds the rounds too */
-    assert_count(f, "count(//section[@id='scenario-1']//table[@class="
-                    "'precopies']/tbody/tr)", 4);
+    assert_count(f,
+                 "count(//section[@id='scenario-1']//table[@class="
+                 "'precopies']/tbody/tr)",
+                 4);
 }
 
 static void test_report_html__skipped_scenario_shows_reason(void **state)
 {
     struct fixture *f = *state;
 
-    assert_text_has(f, "//section[@id='scenario-3']//p[contains(@class,"
-                       "'callout')]",
+    assert_text_has(f,
+                    "//section[@id='scenario-3']//p[contains(@class,"
+                    "'callout')]",
                     "No remote OCP cluster provided");
     assert_count(f, "count(//section[@id='scenario-3']//svg)", 0);
     assert_text_has(f, "//section[@id='scenario-3']//p[@class='note']",
                     "No timeline");
     /* a stopped scenario still draws what ran, notes what did not */
-    assert_count(f, "count(//section[@id='scenario-4']//svg//"
-                    "text[@class='not-run'])", 3);
+    assert_count(f,
+                 "count(//section[@id='scenario-4']//svg//"
+                 "text[@class='not-run'])",
+                 3);
 }
 
 static void test_report_html__escapes_and_redacts(void **state)
@@ -449,8 +483,7 @@ static void test_report_html__escapes_and_redacts(void **state)
     assert_count(f, "count(//script)", 0);
     assert_text_has(f, "//tr[@class='validator fail'][td='ssh']/td[3]",
                     "refused: <script>alert(1)</script>");
-    assert_text_has(f, "//tr[@class='validator fail'][td='ssh']/td[3]",
-                    "***");
+    assert_text_has(f, "//tr[@class='validator fail'][td='ssh']/td[3]", "***");
 }
 
 static void test_report_html__self_contained(void **state)
@@ -548,18 +581,18 @@ int main(void)
             test_report_html__steps_with_status_and_message, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_report_html__failed_validators_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_report_html__one_rect_per_precopy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_html__one_rect_per_precopy,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_report_html__skipped_scenario_shows_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_html__escapes_and_redacts,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_report_html__self_contained,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_html__self_contained, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_report_html__dry_run, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(
-            test_report_html__write_creates_folders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_html__write_creates_folders,
+                                        setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

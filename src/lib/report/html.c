@@ -25,87 +25,6 @@ struct tally {
     size_t n_steps;
 };
 
-static const char *const check_names[N_CHECK] = {"pass", "fail", "skip"};
-static const char *const check_badges[N_CHECK] = {
-    "&#10004; PASS", "&#10008; FAIL", "&#9675; SKIP"};
-
-/* ---------------------------------------------------------------- text */
-
-int mtv_report__html_text(struct mtv_buf *out, const char *s)
-{
-    char *r = NULL;
-    int rc = 0;
-
-    if (s == NULL) {
-        return 0;
-    }
-    r = mtv_redact_str(s);
-    if (r == NULL) {
-        return MTV_ENOMEM;
-    }
-    for (unsigned char *p = (unsigned char *)r; *p; p++) {
-        if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) {
-            *p = '?';
-        }
-    }
-    rc = mtv_buf_put_xml_escaped(out, r);
-    free(r);
-    return rc;
-}
-
-const char *mtv_report__html_duration(double seconds, char *out, size_t size)
-{
-    long s = 0;
-
-    if (seconds < 0) {
-        seconds = 0;
-    }
-    s = (long)(seconds + 0.5);
-    if (seconds < 1.0) {
-        snprintf(out, size, "%.0f ms", seconds * 1000.0);
-    } else if (seconds < 60.0) {
-        snprintf(out, size, "%.1f s", seconds);
-    } else if (s < 3600) {
-        snprintf(out, size, "%ld m %02ld s", s / 60, s % 60);
-    } else {
-        snprintf(out, size, "%ld h %02ld m", s / 3600, s % 3600 / 60);
-    }
-    return out;
-}
-
-const char *mtv_report__html_clock(int64_t wall_ms, char *out, size_t size)
-{
-    time_t t = (time_t)(wall_ms / 1000);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    if (strftime(out, size, "%H:%M:%S", &tm) == 0 && size > 0) {
-        out[0] = '\0';
-    }
-    return out;
-}
-
-/* "2026-11-25 19:52:20 UTC", or "—" when unknown. */
-static int put_when(struct mtv_buf *out, int64_t ms)
-{
-    char ts[32];
-
-    if (ms <= 0) {
-        return mtv_buf_puts(out, "&#8212;");
-    }
-    mtv_time_rfc3339(ms, ts, sizeof(ts));
-    ts[10] = ' ';
-    ts[19] = '\0';
-    return mtv_buf_printf(out, "%s UTC", ts);
-}
-
-static int put_dur(struct mtv_buf *out, double s)
-{
-    char d[32];
-
-    return mtv_buf_puts(out, mtv_report__html_duration(s, d, sizeof(d)));
-}
-
 static const char *status_badge(enum mtv_status s)
 {
     switch (s) {
@@ -161,12 +80,13 @@ static const char *verdict_word(const char *verdict);
 static int put_head(struct mtv_buf *out, const struct mtv_run_result *r,
                     const char *verdict)
 {
-    int rc = mtv_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                               "<meta charset=\"utf-8\">\n"
-                               "<meta name=\"viewport\" content=\"width="
-                               "device-width, initial-scale=1\">\n"
-                               "<meta name=\"generator\" content=\"mtvtest "
-                               MTV_VERSION_STRING "\">\n<title>mtvtest ");
+    int rc = mtv_buf_puts(
+        out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+             "<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width="
+             "device-width, initial-scale=1\">\n"
+             "<meta name=\"generator\" content=\"mtvtest " MTV_VERSION_STRING
+             "\">\n<title>mtvtest ");
 
     rc = rc ? rc : mtv_buf_puts(out, verdict_word(verdict));
     rc = rc ? rc : mtv_buf_puts(out, ", session ");
@@ -258,8 +178,7 @@ static int put_verdict(struct mtv_buf *out, const struct mtv_run_result *r,
         "</div>\n",
         verdict, verdict, verdict_badge(verdict), t->steps[MTV_STATUS_FAILED],
         t->steps[MTV_STATUS_ERROR], t->steps[MTV_STATUS_PASSED],
-        t->steps[MTV_STATUS_SKIPPED], t->n_steps, r->n_scenarios,
-        r->exit_code);
+        t->steps[MTV_STATUS_SKIPPED], t->n_steps, r->n_scenarios, r->exit_code);
 
     if (rc == 0 && r->dry_run) {
         rc = mtv_buf_puts(out, "<p class=\"callout\"><b>Dry run:</b> nothing "
@@ -283,8 +202,9 @@ static int put_kv(struct mtv_buf *out, const char *key, const char *value,
                             mono ? " class=\"mono\"" : "");
 
     if (value == NULL) {
-        rc = rc ? rc : mtv_buf_puts(out, "<span class=\"muted\">unknown"
-                                         "</span>");
+        rc = rc ? rc
+                : mtv_buf_puts(out, "<span class=\"muted\">unknown"
+                                    "</span>");
     }
     rc = rc ? rc : mtv_report__html_text(out, value);
     return rc ? rc : mtv_buf_puts(out, "</td></tr>\n");
@@ -300,14 +220,17 @@ static int put_run_table(struct mtv_buf *out, const struct mtv_run_result *r)
     rc = rc ? rc : put_kv(out, "Storage class", r->storage_class, true);
     rc = rc ? rc : put_kv(out, "MTV version", r->mtv_version, false);
     rc = rc ? rc : mtv_buf_puts(out, "<tr><th scope=\"row\">Started</th><td>");
-    rc = rc ? rc : put_when(out, r->start_ms);
-    rc = rc ? rc : mtv_buf_puts(out, "</td></tr>\n<tr><th scope=\"row\">"
-                                     "Ended</th><td>");
-    rc = rc ? rc : put_when(out, r->end_ms);
-    rc = rc ? rc : mtv_buf_puts(out, "</td></tr>\n<tr><th scope=\"row\">"
-                                     "Duration</th><td>");
+    rc = rc ? rc : mtv_report__html_when(out, r->start_ms);
+    rc = rc ? rc
+            : mtv_buf_puts(out, "</td></tr>\n<tr><th scope=\"row\">"
+                                "Ended</th><td>");
+    rc = rc ? rc : mtv_report__html_when(out, r->end_ms);
+    rc = rc ? rc
+            : mtv_buf_puts(out, "</td></tr>\n<tr><th scope=\"row\">"
+                                "Duration</th><td>");
     if (rc == 0 && r->end_ms > r->start_ms && r->start_ms > 0) {
-        rc = put_dur(out, (double)(r->end_ms - r->start_ms) / 1000.0);
+        rc = mtv_report__html_dur(out,
+                                  (double)(r->end_ms - r->start_ms) / 1000.0);
     }
     rc = rc ? rc
             : mtv_buf_printf(out,
@@ -322,8 +245,7 @@ static int put_run_table(struct mtv_buf *out, const struct mtv_run_result *r)
     return rc;
 }
 
-static int put_count_row(struct mtv_buf *out, const char *what,
-                         const size_t *c)
+static int put_count_row(struct mtv_buf *out, const char *what, const size_t *c)
 {
     size_t total = c[MTV_STATUS_PASSED] + c[MTV_STATUS_FAILED] +
                    c[MTV_STATUS_ERROR] + c[MTV_STATUS_SKIPPED] +
@@ -335,8 +257,7 @@ static int put_count_row(struct mtv_buf *out, const char *what,
                           "%zu</td><td class=\"num\">%zu</td>"
                           "<td class=\"num\">%zu</td></tr>\n",
                           what, c[MTV_STATUS_PASSED], c[MTV_STATUS_FAILED],
-                          c[MTV_STATUS_ERROR],
-                          c[MTV_STATUS_SKIPPED], total);
+                          c[MTV_STATUS_ERROR], c[MTV_STATUS_SKIPPED], total);
 }
 
 static int put_counts_table(struct mtv_buf *out, const struct tally *t)
@@ -377,8 +298,7 @@ static void vm_totals(const struct mtv_scenario_result *sr, size_t *pre,
     }
 }
 
-static int put_scenario_title(struct mtv_buf *out,
-                              const struct mtv_scenario *s)
+static int put_scenario_title(struct mtv_buf *out, const struct mtv_scenario *s)
 {
     int rc = mtv_report__html_text(out, s->name);
 
@@ -401,18 +321,18 @@ static int put_overview_row(struct mtv_buf *out,
     rc = mtv_buf_printf(out, "<tr class=\"%s\"><td class=\"st\">",
                         mtv_status_name(sr->status));
     rc = rc ? rc : put_badge(out, sr->status);
-    rc = rc ? rc : mtv_buf_printf(out, "</td><td><a href=\"#scenario-%zu\">",
-                                  i + 1);
+    rc = rc ? rc
+            : mtv_buf_printf(out, "</td><td><a href=\"#scenario-%zu\">", i + 1);
     rc = rc ? rc : put_scenario_title(out, sr->scenario);
     rc = rc ? rc : mtv_buf_puts(out, "</a></td><td class=\"num\">");
-    rc = rc ? rc : put_dur(out, sr->duration_s);
+    rc = rc ? rc : mtv_report__html_dur(out, sr->duration_s);
     rc = rc ? rc
             : mtv_buf_printf(out,
                              "</td><td class=\"num\">%zu</td><td class=\"num\">"
                              "%zu</td><td class=\"num\">",
                              sr->n_vms, pre);
     if (rc == 0 && down >= 0) {
-        rc = put_dur(out, down);
+        rc = mtv_report__html_dur(out, down);
     }
     rc = rc ? rc : mtv_buf_puts(out, "</td><td>");
     rc = rc ? rc : mtv_report__html_text(out, sr->reason);
@@ -468,15 +388,16 @@ static int put_step(struct mtv_buf *out, const struct mtv_step_result *st)
     rc = rc ? rc : mtv_report__html_text(out, st->name);
     rc = rc ? rc : mtv_buf_puts(out, "</td><td class=\"st\">");
     rc = rc ? rc : put_badge(out, st->status);
-    rc = rc ? rc : mtv_buf_printf(out, "</td><td class=\"num\">%s</td>"
-                                       "<td class=\"num\">",
-                                  st->start_ms > 0
-                                      ? mtv_report__html_clock(
-                                            st->start_ms, clock,
-                                            sizeof(clock))
-                                      : "");
+    rc = rc ? rc
+            : mtv_buf_printf(out,
+                             "</td><td class=\"num\">%s</td>"
+                             "<td class=\"num\">",
+                             st->start_ms > 0
+                                 ? mtv_report__html_clock(st->start_ms, clock,
+                                                          sizeof(clock))
+                                 : "");
     if (rc == 0 && st->start_ms > 0) {
-        rc = put_dur(out, st->duration_s);
+        rc = mtv_report__html_dur(out, st->duration_s);
     }
     rc = rc ? rc : mtv_buf_puts(out, "</td><td class=\"message\">");
     rc = rc ? rc : mtv_report__html_text(out, st->message);
@@ -484,8 +405,7 @@ static int put_step(struct mtv_buf *out, const struct mtv_step_result *st)
     return rc ? rc : put_step_details(out, st);
 }
 
-static int put_steps(struct mtv_buf *out,
-                     const struct mtv_scenario_result *sr)
+static int put_steps(struct mtv_buf *out, const struct mtv_scenario_result *sr)
 {
     int rc = mtv_buf_puts(
         out, "<h3>Steps</h3>\n<table class=\"steps\"><thead><tr>"
@@ -498,148 +418,6 @@ static int put_steps(struct mtv_buf *out,
         rc = put_step(out, &sr->steps[i]);
     }
     return rc ? rc : mtv_buf_puts(out, "</tbody></table>\n");
-}
-
-/* ----------------------------------------------------------------- VMs */
-
-static int put_validator(struct mtv_buf *out,
-                         const struct mtv_validator_result *v)
-{
-    unsigned s = (unsigned)v->status % N_CHECK;
-    int rc = mtv_buf_printf(out,
-                            "<tr class=\"validator %s\"><td class=\"name\">",
-                            check_names[s]);
-
-    rc = rc ? rc : mtv_report__html_text(out, v->name);
-    rc = rc ? rc
-            : mtv_buf_printf(out,
-                             "</td><td class=\"st\"><span class=\"badge "
-                             "%s\">%s</span>"
-                             "</td><td>",
-                             check_names[s], check_badges[s]);
-    rc = rc ? rc : mtv_report__html_text(out, v->message);
-    return rc ? rc : mtv_buf_puts(out, "</td></tr>\n");
-}
-
-/* Failures first, then the rest in their canonical order. */
-static int put_validators(struct mtv_buf *out, const struct mtv_vm_result *vm)
-{
-    size_t c[N_CHECK] = {0, 0, 0};
-    int rc = 0;
-
-    for (size_t i = 0; i < vm->n_validators; i++) {
-        c[vm->validators[i].status % N_CHECK]++;
-    }
-    if (vm->n_validators == 0) {
-        return mtv_buf_puts(out, "<p class=\"muted\">No validator ran for "
-                                 "this VM.</p>\n");
-    }
-    rc = mtv_buf_printf(
-        out, "<table class=\"validators\"><caption class=\"muted\" style=\""
-             "text-align:left\">Validators: %zu failed, %zu passed, %zu "
-             "skipped</caption><thead><tr><th scope=\"col\">Validator</th>"
-             "<th scope=\"col\">Result</th><th scope=\"col\">Message</th>"
-             "</tr></thead>\n<tbody>\n",
-        c[MTV_CHECK_FAIL], c[MTV_CHECK_PASS], c[MTV_CHECK_SKIP]);
-    for (int pass = 0; rc == 0 && pass < 2; pass++) {
-        for (size_t i = 0; rc == 0 && i < vm->n_validators; i++) {
-            bool failed = vm->validators[i].status == MTV_CHECK_FAIL;
-
-            if (failed == (pass == 0)) {
-                rc = put_validator(out, &vm->validators[i]);
-            }
-        }
-    }
-    return rc ? rc : mtv_buf_puts(out, "</tbody></table>\n");
-}
-
-static int put_precopy_row(struct mtv_buf *out, const struct mtv_vm_result *vm,
-                           size_t i)
-{
-    const struct mtv_interval *p = &vm->precopies[i];
-    int rc = mtv_buf_printf(out, "<tr><td class=\"num\">%zu</td><td>", i + 1);
-
-    rc = rc ? rc : put_when(out, p->start_ms);
-    rc = rc ? rc : mtv_buf_puts(out, "</td><td>");
-    rc = rc ? rc : put_when(out, p->end_ms);
-    rc = rc ? rc : mtv_buf_puts(out, "</td><td class=\"num\">");
-    if (rc == 0 && p->end_ms >= p->start_ms && p->start_ms > 0) {
-        rc = put_dur(out, (double)(p->end_ms - p->start_ms) / 1000.0);
-    }
-    rc = rc ? rc : mtv_buf_puts(out, "</td><td class=\"num\">");
-    if (rc == 0 && i > 0 && vm->precopies[i - 1].end_ms > 0 &&
-        p->start_ms >= vm->precopies[i - 1].end_ms) {
-        rc = put_dur(out,
-                     (double)(p->start_ms - vm->precopies[i - 1].end_ms) /
-                         1000.0);
-    }
-    return rc ? rc : mtv_buf_puts(out, "</td></tr>\n");
-}
-
-static int put_precopies(struct mtv_buf *out, const struct mtv_vm_result *vm)
-{
-    int rc = 0;
-
-    if (vm->n_precopies == 0) {
-        return 0;
-    }
-    rc = mtv_buf_printf(
-        out, "<details class=\"precopies\"><summary>Precopy rounds (%zu)"
-             "</summary><table class=\"precopies\"><thead><tr>"
-             "<th scope=\"col\" class=\"num\">#</th><th scope=\"col\">Start"
-             "</th><th scope=\"col\">End</th><th scope=\"col\" class=\"num\">"
-             "Duration</th><th scope=\"col\" class=\"num\">Wait before</th>"
-             "</tr></thead>\n<tbody>\n",
-        vm->n_precopies);
-    for (size_t i = 0; rc == 0 && i < vm->n_precopies; i++) {
-        rc = put_precopy_row(out, vm, i);
-    }
-    return rc ? rc : mtv_buf_puts(out, "</tbody></table></details>\n");
-}
-
-static int put_fact_time(struct mtv_buf *out, const char *what, int64_t ms)
-{
-    char c[16];
-
-    if (ms <= 0) {
-        return mtv_buf_printf(out, "<span>%s: <b>&#8212;</b></span>", what);
-    }
-    return mtv_buf_printf(out, "<span>%s: <b>%s</b> UTC</span>", what,
-                          mtv_report__html_clock(ms, c, sizeof(c)));
-}
-
-static int put_vm_facts(struct mtv_buf *out, const struct mtv_vm_result *vm)
-{
-    int rc = mtv_buf_puts(out, "<div class=\"vmfacts\"><span>Source: <b "
-                               "class=\"mono\">");
-
-    rc = rc ? rc : mtv_report__html_text(out, vm->source);
-    rc = rc ? rc : mtv_buf_puts(out, "</b></span>");
-    rc = rc ? rc : put_fact_time(out, "Migration started", vm->started_ms);
-    rc = rc ? rc : put_fact_time(out, "Cutover", vm->cutover_ms);
-    rc = rc ? rc : put_fact_time(out, "Completed", vm->completed_ms);
-    rc = rc ? rc : mtv_buf_printf(out, "<span>Precopies: <b>%zu</b></span>"
-                                       "<span>Downtime: <b>",
-                                  vm->n_precopies);
-    if (rc == 0 && vm->downtime_s >= 0) {
-        rc = put_dur(out, vm->downtime_s);
-    } else if (rc == 0) {
-        rc = mtv_buf_puts(out, "unknown");
-    }
-    return rc ? rc : mtv_buf_puts(out, "</b></span></div>\n");
-}
-
-static int put_vm(struct mtv_buf *out, const struct mtv_vm_result *vm)
-{
-    int rc = mtv_buf_puts(out, "<div class=\"vm\"><h4>VM <span "
-                               "class=\"mono\">");
-
-    rc = rc ? rc : mtv_report__html_text(out, vm->name);
-    rc = rc ? rc : mtv_buf_puts(out, "</span></h4>\n");
-    rc = rc ? rc : put_vm_facts(out, vm);
-    rc = rc ? rc : put_validators(out, vm);
-    rc = rc ? rc : put_precopies(out, vm);
-    return rc ? rc : mtv_buf_puts(out, "</div>\n");
 }
 
 /* ----------------------------------------------------------- scenarios */
@@ -656,8 +434,7 @@ static int put_markers(struct mtv_buf *out, const struct mtv_scenario *s)
     return rc;
 }
 
-static int put_reason(struct mtv_buf *out,
-                      const struct mtv_scenario_result *sr)
+static int put_reason(struct mtv_buf *out, const struct mtv_scenario_result *sr)
 {
     const char *what = sr->status == MTV_STATUS_SKIPPED ? "Skipped" : "Failed";
     int rc = 0;
@@ -686,7 +463,7 @@ static int put_scenario_head(struct mtv_buf *out,
     rc = rc ? rc : mtv_buf_puts(out, "</div>\n<p class=\"meta\">");
     if (rc == 0 && sr->duration_s > 0) {
         rc = mtv_buf_puts(out, "Duration ");
-        rc = rc ? rc : put_dur(out, sr->duration_s);
+        rc = rc ? rc : mtv_report__html_dur(out, sr->duration_s);
         rc = rc ? rc : mtv_buf_puts(out, " &#183; ");
     }
     rc = rc ? rc : mtv_buf_printf(out, "%zu VM(s) &#183; markers:", sr->n_vms);
@@ -707,7 +484,7 @@ static int put_scenario(struct mtv_buf *out,
         rc = mtv_buf_puts(out, "<h3>VMs</h3>\n");
     }
     for (size_t v = 0; rc == 0 && v < sr->n_vms; v++) {
-        rc = put_vm(out, &sr->vms[v]);
+        rc = mtv_report__html_vm(out, &sr->vms[v]);
     }
     return rc ? rc : mtv_buf_puts(out, "</section>\n");
 }
@@ -745,9 +522,12 @@ int mtv_report_html(struct mtv_buf *out, const struct mtv_run_result *r)
     for (size_t i = 0; rc == 0 && i < r->n_scenarios; i++) {
         rc = put_scenario(out, &r->scenarios[i], i);
     }
-    rc = rc ? rc : mtv_buf_puts(out, "</main>\n<footer>Generated by mtvtest "
-                                     MTV_VERSION_STRING " &#183; ");
-    rc = rc ? rc : put_when(out, r->end_ms);
+    rc = rc ? rc
+            : mtv_buf_puts(
+                  out,
+                  "</main>\n<footer>Generated by mtvtest " MTV_VERSION_STRING
+                  " &#183; ");
+    rc = rc ? rc : mtv_report__html_when(out, r->end_ms);
     return rc ? rc : mtv_buf_puts(out, "</footer>\n</body>\n</html>\n");
 }
 

@@ -13,16 +13,16 @@
 #define LABEL_X 238 /* right edge of the row labels */
 #define PLOT_X0 250
 #define PLOT_X1 1076
-#define LANE_H 14  /* one line of cutover labels above the rows */
+#define LANE_H 14 /* one line of cutover labels above the rows */
 #define MAX_LANES 4
 #define FLAG_W 104 /* width of "cutover 12:34:56" */
-#define AXIS_H 26 /* tick labels below the rows */
+#define AXIS_H 26  /* tick labels below the rows */
 #define STEP_H 24
 #define VM_H 44
 #define VM_GAP 10
-#define LABEL_MAX 31 /* bytes of a row label before it is cut */
-#define NOTE_MAX 90     /* bytes of a note in the plot */
-#define MIN_BAR_W 3.0   /* a round shorter than a pixel stays visible */
+#define LABEL_MAX 31  /* bytes of a row label before it is cut */
+#define NOTE_MAX 90   /* bytes of a note in the plot */
+#define MIN_BAR_W 3.0 /* a round shorter than a pixel stays visible */
 #define MAX_TICKS 10
 
 struct axis {
@@ -208,8 +208,8 @@ static const char *elapsed_label(int64_t ms, char *out, size_t size)
 
 static int put_ticks(struct mtv_buf *out, const struct fig *f)
 {
-    static const long steps_s[] = {1,   2,    5,    10,   15,    30,
-                                   60,  120,  300,  600,  900,   1800,
+    static const long steps_s[] = {1,    2,    5,     10,    15,    30,
+                                   60,   120,  300,   600,   900,   1800,
                                    3600, 7200, 10800, 21600, 43200, 86400};
     int64_t span = f->ax.t1 - f->ax.t0;
     int64_t step = 86400000;
@@ -225,14 +225,14 @@ static int put_ticks(struct mtv_buf *out, const struct fig *f)
         char lbl[32];
         double x = xof(&f->ax, f->ax.t0 + t);
 
-        rc = mtv_buf_printf(out,
-                            "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" "
-                            "x2=\"%.1f\" y2=\"%d\"></line>"
-                            "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%s"
-                            "</text>\n",
-                            x, f->rows_y0 - 4, x, f->rows_y1 + 4, x,
-                            f->rows_y1 + 18,
-                            elapsed_label(t, lbl, sizeof(lbl)));
+        rc =
+            mtv_buf_printf(out,
+                           "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" "
+                           "x2=\"%.1f\" y2=\"%d\"></line>"
+                           "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%s"
+                           "</text>\n",
+                           x, f->rows_y0 - 4, x, f->rows_y1 + 4, x,
+                           f->rows_y1 + 18, elapsed_label(t, lbl, sizeof(lbl)));
     }
     return rc ? rc : mtv_buf_puts(out, "</g>\n");
 }
@@ -274,8 +274,8 @@ static int put_rect(struct mtv_buf *out, const char *cls, double x, int y,
 static int put_row_label(struct mtv_buf *out, int y, const char *cls,
                          const char *text)
 {
-    int rc = mtv_buf_printf(out, "<text class=\"%s\" x=\"%d\" y=\"%d\">",
-                            cls, LABEL_X, y);
+    int rc = mtv_buf_printf(out, "<text class=\"%s\" x=\"%d\" y=\"%d\">", cls,
+                            LABEL_X, y);
 
     rc = rc ? rc : mtv_buf_puts(out, "<title>");
     rc = rc ? rc : mtv_report__html_text(out, text);
@@ -301,8 +301,8 @@ static int put_bar_note(struct mtv_buf *out, const struct mtv_step_result *st,
     }
     return mtv_buf_printf(
         out, "<text class=\"bar-note %s\" x=\"%.1f\" y=\"%d\">%s%s%s</text>\n",
-        anchor, x, y, mtv_report__html_duration(st->duration_s, dur,
-                                                sizeof(dur)),
+        anchor, x, y,
+        mtv_report__html_duration(st->duration_s, dur, sizeof(dur)),
         st->status == MTV_STATUS_PASSED ? "" : " &#183; ",
         st->status == MTV_STATUS_PASSED ? "" : mtv_status_name(st->status));
 }
@@ -346,8 +346,7 @@ static int put_step_row(struct mtv_buf *out, const struct fig *f,
                   out, ": %s, started %s UTC, %s</title></rect>\n",
                   mtv_status_name(st->status),
                   mtv_report__html_clock(st->start_ms, a, sizeof(a)),
-                  mtv_report__html_duration(st->duration_s, dur,
-                                            sizeof(dur)));
+                  mtv_report__html_duration(st->duration_s, dur, sizeof(dur)));
     return rc ? rc : put_bar_note(out, st, x0, x1, y + 16);
 }
 
@@ -365,8 +364,9 @@ static int put_precopy(struct mtv_buf *out, const struct fig *f,
 
     rc = rc ? rc
             : mtv_buf_printf(
-                  out, "<title>precopy %zu: %s &#8211; %s UTC%s (%s)</title>"
-                       "</rect>\n",
+                  out,
+                  "<title>precopy %zu: %s &#8211; %s UTC%s (%s)</title>"
+                  "</rect>\n",
                   i + 1, mtv_report__html_clock(s, a, sizeof(a)),
                   mtv_report__html_clock(e, b, sizeof(b)),
                   vm->precopies[i].end_ms > 0 ? "" : ", no end recorded",
@@ -409,8 +409,9 @@ static int put_vm_summary(struct mtv_buf *out, const struct mtv_vm_result *vm,
     char dur[32];
 
     return mtv_buf_printf(
-        out, "<text class=\"row-sub\" x=\"%d\" y=\"%d\">%zu precopie%s%s%s"
-             "</text>\n",
+        out,
+        "<text class=\"row-sub\" x=\"%d\" y=\"%d\">%zu precopie%s%s%s"
+        "</text>\n",
         LABEL_X, y, vm->n_precopies, vm->n_precopies == 1 ? "" : "s",
         vm->downtime_s >= 0 ? ", downtime " : "",
         vm->downtime_s >= 0
@@ -512,8 +513,8 @@ static int put_cutovers(struct mtv_buf *out, const struct fig *f,
             "<text class=\"cutover-label\" x=\"%.1f\" y=\"%d\">"
             "cutover %s</text>\n",
             x, y - 10, x, f->rows_y1,
-            mtv_report__html_clock(sr->vms[i].cutover_ms, a, sizeof(a)),
-            g->x0, y, a);
+            mtv_report__html_clock(sr->vms[i].cutover_ms, a, sizeof(a)), g->x0,
+            y, a);
     }
     return rc;
 }
@@ -575,22 +576,20 @@ static int put_svg(struct mtv_buf *out, const struct fig *f,
 static int put_legend(struct mtv_buf *out, bool vms)
 {
     int rc = mtv_buf_puts(
-        out,
-        "<ul class=\"legend\">"
-        "<li><span class=\"sw sw-passed\"></span>step (passed)</li>"
-        "<li><span class=\"sw sw-failed\"></span>step (failed, hatched)"
-        "</li>");
+        out, "<ul class=\"legend\">"
+             "<li><span class=\"sw sw-passed\"></span>step (passed)</li>"
+             "<li><span class=\"sw sw-failed\"></span>step (failed, hatched)"
+             "</li>");
 
     if (rc == 0 && vms) {
         rc = mtv_buf_puts(
-            out,
-            "<li><span class=\"sw sw-migration\"></span>VM migration, "
-            "started &#8594; completed</li>"
-            "<li><span class=\"sw sw-precopy\"></span>precopy round "
-            "(numbered)</li>"
-            "<li><span class=\"sw sw-cutover\"></span>cutover</li>"
-            "<li><span class=\"sw sw-downtime\"></span>downtime: cutover "
-            "&#8594; VM created on the destination</li>");
+            out, "<li><span class=\"sw sw-migration\"></span>VM migration, "
+                 "started &#8594; completed</li>"
+                 "<li><span class=\"sw sw-precopy\"></span>precopy round "
+                 "(numbered)</li>"
+                 "<li><span class=\"sw sw-cutover\"></span>cutover</li>"
+                 "<li><span class=\"sw sw-downtime\"></span>downtime: cutover "
+                 "&#8594; VM created on the destination</li>");
     }
     return rc ? rc : mtv_buf_puts(out, "</ul>\n");
 }
