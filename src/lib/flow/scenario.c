@@ -80,6 +80,12 @@ static int clone_vm(struct flow_scenario *st, struct flow_vm *v,
     spec.name = v->clone_name;
     spec.datastore = vm->target_datastore_id;
     spec.host = vm->target_esxi_host;
+    if (st->sc->copyoffload && st->fs->src->copyoffload != NULL) {
+        /* the clone lives on the XCOPY datastore (section 1.10) */
+        const struct mtv_copyoffload *co = st->fs->src->copyoffload;
+        spec.datastore = spec.datastore ? spec.datastore : co->datastore_id;
+        spec.host = spec.host ? spec.host : co->esxi_host;
+    }
     spec.disk_type = vm->disk_type;
     spec.warm = st->sc->warm_migration;
     spec.add_disks = disks;
@@ -175,6 +181,60 @@ static int wait_inventory(struct flow_scenario *st, struct flow_vm *v,
     return rc;
 }
 
+/* The first IPv4 VMware Tools reports for the source guest, or NULL. */
+static const char *guest_ip(const struct mtv_vm_record *rec)
+{
+    for (size_t i = 0; rec != NULL && i < rec->n_nics; i++) {
+        if (rec->nics[i].n_ips > 0) {
+            return rec->nics[i].ips[0].address;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Copy-offload: cloud-init must have finished in the source guest
+ * (reference 1.4, vmware_cloud_init_ready): SSH straight to the guest IP.
+ */
+static int wait_cloud_init(struct flow_scenario *st, struct flow_vm *v,
+                           struct mtv_error *err)
+{
+    const struct mtv_provider *p = st->fs->src;
+    struct mtv_deadline dl = flow_seconds(st->fs->cfg->ssh_timeout);
+    struct mtv_ssh_target t;
+    int rc = MTV_ETIMEOUT;
+
+    memset(&t, 0, sizeof(t));
+    t.host_id = v->clone_name;
+    t.host = guest_ip(v->before);
+    t.port = p->guest_ssh_port > 0 ? (int)p->guest_ssh_port : 22;
+    t.user = p->guest_vm_linux_user;
+    t.password = p->guest_vm_linux_password;
+    t.hostkeys = st->fs->hostkeys;
+    t.timeout_ms = 30000;
+    if (t.host == NULL) {
+        return mtv_error_set(err, MTV_EREMOTE, "flow",
+                             "clone '%s' reports no guest IP for SSH",
+                             v->clone_name);
+    }
+    while (!mtv_deadline_expired(&dl)) {
+        struct mtv_ssh_result r;
+        memset(&r, 0, sizeof(r));
+        rc = mtv_ssh_exec(&r, &t, "ls /cloud-init.finish", err);
+        rc = rc == 0 && r.exit_status != 0 ? MTV_ENOTFOUND : rc;
+        mtv_ssh_result_dispose(&r);
+        if (rc == 0 || rc == MTV_EAUTH) {
+            break;
+        }
+        flow_sleep_ms(2000);
+    }
+    if (rc != 0) {
+        mtv_error_prefix(err, "cloud-init on '%s' (%s:%d)", v->clone_name,
+                         t.host, t.port);
+    }
+    return rc;
+}
+
 static int prepare_vm(struct flow_scenario *st, struct flow_vm *v,
                       struct mtv_error *err)
 {
@@ -186,6 +246,10 @@ static int prepare_vm(struct flow_scenario *st, struct flow_vm *v,
     rc = rc ? rc
             : mtv_vsphere_lookup_vm_record(&v->before, st->conn->vs, &v->moref,
                                            err);
+    if (rc == 0 && st->sc->copyoffload &&
+        mtv_str_eq(v->cfg->source_vm_power, "on")) {
+        rc = wait_cloud_init(st, v, err);
+    }
     rc = rc ? rc : wait_inventory(st, v, err);
     if (rc == 0) {
         flow_progress(st->fs,

@@ -243,6 +243,52 @@ static int wait_plan_ready(struct flow_scenario *st, struct mtv_step_ctx *ctx,
     return rc;
 }
 
+static int has_plan_secret(const struct mtv_json *list, const char *prefix)
+{
+    for (const struct mtv_json *it =
+             mtv_json_first(mtv_json_get(list, "items"));
+         it != NULL; it = mtv_json_next(it)) {
+        if (mtv_str_has_prefix(mtv_json_string_or(it, "metadata.name", ""),
+                               prefix)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Copy-offload: Forklift makes a "<plan>-..." Secret for the populators
+ * once the Plan is Ready (reference 1.10). Like the reference, a missing
+ * one is only a warning: the migration step shows what follows.
+ */
+static void wait_plan_secret(struct flow_scenario *st)
+{
+    struct mtv_deadline dl = flow_seconds(60);
+    struct mtv_kube_ref ref;
+    struct mtv_error err;
+    char *prefix = mtv_strdup_printf("%s-", st->plan);
+    int found = 0;
+
+    mtv_error_clear(&err);
+    while (flow_ref(&ref, "Secret", st->fs->target_ns, NULL, &err) == 0 &&
+           !found && !mtv_deadline_expired(&dl)) {
+        struct mtv_json *list = NULL;
+        if (mtv_kube_list(&list, st->conn->kube, &ref, NULL, &err) == 0) {
+            found = has_plan_secret(list, prefix);
+        }
+        mtv_json_free(list);
+        if (!found) {
+            flow_sleep_ms(1000);
+        }
+    }
+    if (!found) {
+        mtv_log(MTV_LOG_WARN, "flow",
+                "no Secret '%s*' in '%s' 60s after Plan '%s' was Ready", prefix,
+                st->fs->target_ns, st->plan);
+    }
+    free(prefix);
+}
+
 int flow_step_plan(struct mtv_step_ctx *ctx, struct mtv_error *err)
 {
     struct flow_scenario *st = state_of(ctx);
@@ -287,6 +333,9 @@ int flow_step_plan(struct mtv_step_ctx *ctx, struct mtv_error *err)
             : flow_create(NULL, st->fs, st->conn->kube, sc->name, "Plan", obj,
                           err);
     rc = rc ? rc : wait_plan_ready(st, ctx, err);
+    if (rc == 0 && sc->copyoffload) {
+        wait_plan_secret(st);
+    }
     if (rc == 0) {
         flow_progress(st->fs, "%s: Plan '%s' Ready", sc->name, st->plan);
     }
