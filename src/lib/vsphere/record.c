@@ -263,6 +263,11 @@ static int read_vm(const struct mtv_soap_node *o, void *payload)
     const struct mtv_soap_node *snap = mtv_vsphere__prop(o, "snapshot");
     int rc = 0;
 
+    if (r->id != NULL) {
+        /* the spec names one VM: a second ObjectContent is not vSphere
+         * (and reading it would overwrite, and leak, the first) */
+        return MTV_EPROTO;
+    }
     read_basics(r, o);
     if (r->id == NULL || r->name == NULL || r->uuid == NULL ||
         r->guest_id == NULL || r->power_state == NULL) {
