@@ -289,6 +289,7 @@ static int check_target(const struct mtv_ssh_target *t, const char *command,
                              "ssh target needs a host or a stream, a user, a "
                              "password and a command");
     }
+    mtv_log_add_secret(t->password); /* redacted from every later log line */
     pthread_once(&init_once, global_init);
     if (init_rc != 0) {
         return mtv_error_set(err, MTV_EIO, "ssh", "libssh2_init failed");
