@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mtv/naming.h"
 #include "mtv/vsphere.h"
 #include "vcsim_fixture.h"
 
@@ -20,6 +21,20 @@ struct recorder {
     const char *dir;
     unsigned n;
 };
+
+/* A clone name as the runner makes it (include/mtv/naming.h). */
+static void clone_name(char out[64], const char *sid)
+{
+    char *suffix = NULL;
+    char *name = NULL;
+
+    mtv_naming_vm_suffix(&suffix, "ocs-storagecluster-ceph-rbd", "4.20", true,
+                         NULL);
+    mtv_naming_clone(&name, sid, "mtv-tests-rhel8", suffix, NULL, NULL);
+    mtv_strlcpy(out, name ? name : "bench-clone", 64);
+    free(suffix);
+    free(name);
+}
 
 static void method_of(const char *body, char *out, size_t size)
 {
@@ -107,8 +122,7 @@ static int one_run(const struct vcsim_fixture *sim, struct recorder *rec,
     o.transport = &t;
     rc = rc == 0 ? mtv_vsphere_connect(&vs, &o, err) : rc;
     out->login_round_trips = rc == 0 ? (int64_t)mtv_vsphere_round_trips(vs) : 0;
-    mtv_vsphere_clone_name(name, sizeof(name), sid, "mtv-tests-rhel8",
-                           "ocs-storagecluster-ceph-rbd", "4.20", true, NULL);
+    clone_name(name, sid);
     spec.source = "mtv-tests-rhel8";
     spec.name = name;
     spec.warm = true;

@@ -348,19 +348,6 @@ int mtv_session_id_new(char *out, size_t size);
 /* --------------------------------------------------------------- names */
 
 /*
- * VM-name suffix (warm-flow spec §2.2):
- * "-<last two '-' tokens of storage_class>-<ocp version, '.'→'-'>-warm",
- * keeping the last 63 characters. Caller frees.
- */
-char *mtv_name_vm_suffix(const char *storage_class, const char *ocp_version,
-                         bool warm);
-
-/* Clone name "<session>-<template><suffix>-<rand4>", lower-cased, '_'
- * and '.' → '-', last 63 kept. Caller frees. */
-char *mtv_name_clone(const char *session_id, const char *template_name,
-                     const char *suffix, const char *rand4);
-
-/*
  * Describe what a run of `item` would create, for --dry-run: lines
  * appended to out, each indented by two spaces. No network.
  */

@@ -332,20 +332,4 @@ int mtv_vm_record_to_json(struct mtv_json **out,
                           const struct mtv_vm_record *rec,
                           struct mtv_error *err);
 
-/* ---------------------------------------------------------------- names */
-
-/*
- * Clone name (§2.2): "<session>-<template><suffix>-<rand4>", lower-cased,
- * '_' and '.' → '-', where suffix = "-<last two '-' tokens of
- * storage_class>-<ocp version with '.'→'-'>-warm|-cold". When longer than
- * 63, the middle (template and suffix) loses its head (the reference keeps
- * the last 63 characters) so the session id prefix
- * and the random tail survive. rand4 NULL: 4 random [2-9a-z]. out must
- * hold 64 bytes. MTV_EINVAL when session_id is empty or too long.
- */
-int mtv_vsphere_clone_name(char *out, size_t size, const char *session_id,
-                           const char *template_name,
-                           const char *storage_class, const char *ocp_version,
-                           bool warm, const char *rand4);
-
 #endif

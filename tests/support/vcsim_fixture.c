@@ -16,6 +16,8 @@
 
 #include "vcsim_fixture.h"
 
+#include "mtv/naming.h"
+
 extern char **environ;
 
 #define START_TIMEOUT_MS 120000
@@ -360,4 +362,20 @@ struct mtv_vsphere_options vcsim_fixture_options(const struct vcsim_fixture *f)
     o.password = f->password;
     o.ca_pem = f->ca_pem;
     return o;
+}
+
+int vcsim_clone_name(char *out, const char *session, const char *tmpl)
+{
+    char *suffix = NULL;
+    char *name = NULL;
+    int rc = mtv_naming_vm_suffix(&suffix, "ocs-storagecluster-ceph-rbd",
+                                  "4.20", true, NULL);
+
+    rc = rc ? rc : mtv_naming_clone(&name, session, tmpl, suffix, NULL, NULL);
+    if (rc == 0) {
+        mtv_strlcpy(out, name, 64);
+    }
+    free(suffix);
+    free(name);
+    return rc;
 }

@@ -36,4 +36,11 @@ void vcsim_fixture_stop(struct vcsim_fixture *f);
 /* Options to connect with the right CA and credentials (borrowed). */
 struct mtv_vsphere_options vcsim_fixture_options(const struct vcsim_fixture *f);
 
+/*
+ * A clone name as the runner makes it (include/mtv/naming.h): session,
+ * template, the "-ceph-rbd-4-20-warm" suffix, 4 random characters.
+ * out must hold 64 bytes. 0 or an error code.
+ */
+int vcsim_clone_name(char *out, const char *session, const char *tmpl);
+
 #endif

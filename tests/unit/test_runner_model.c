@@ -446,31 +446,6 @@ static void test_runner_dry__every_step_skipped(void **state)
     teardown_fixture(f);
 }
 
-static void test_runner_names__suffix_and_clone(void **state)
-{
-    char *s = NULL;
-    char *c = NULL;
-
-    (void)state;
-    s = mtv_name_vm_suffix("ocs-storagecluster-ceph-rbd", "4.20", true);
-    assert_string_equal(s, "-ceph-rbd-4-20-warm");
-    free(s);
-    s = mtv_name_vm_suffix("nfs", "4.20", true);
-    assert_string_equal(s, "-nfs-4-20-warm");
-    free(s);
-    s = mtv_name_vm_suffix("ocs-storagecluster-ceph-rbd", "", true);
-    assert_string_equal(s, "-ceph-rbd--warm");
-    c = mtv_name_clone("auto-ab12", "mtv-tests-rhel8", s, "k3j9");
-    assert_string_equal(c, "auto-ab12-mtv-tests-rhel8-ceph-rbd--warm-k3j9");
-    free(c);
-    c = mtv_name_clone("auto-ab12", "A_Very.Long_Template_Name_That_Goes_On"
-                                    "_And_On_For_Ever", s, "k3j9");
-    assert_int_equal(strlen(c), 63);
-    assert_true(mtv_str_has_suffix(c, "-for-ever-ceph-rbd--warm-k3j9"));
-    free(c);
-    free(s);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,7 +457,6 @@ int main(void)
         cmocka_unit_test(test_runner_steps__pass_and_step_skip),
         cmocka_unit_test(test_runner_steps__setup_and_session_errors),
         cmocka_unit_test(test_runner_dry__every_step_skipped),
-        cmocka_unit_test(test_runner_names__suffix_and_clone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

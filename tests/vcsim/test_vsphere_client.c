@@ -62,9 +62,7 @@ static void make_name(char *out, const char *tmpl)
     char sid[9] = "auto-";
 
     mtv_random_id(sid + 5, 3);
-    assert_int_equal(mtv_vsphere_clone_name(out, 64, sid, tmpl, "nfs", "4.20",
-                                            true, NULL),
-                     0);
+    assert_int_equal(vcsim_clone_name(out, sid, tmpl), 0);
 }
 
 /* ------------------------------------------------------------ session */

@@ -139,10 +139,7 @@ static void clone_and_check(const struct expect *e,
     struct mtv_error err = {0};
     char name[64];
 
-    assert_int_equal(mtv_vsphere_clone_name(name, sizeof(name), "auto-tpl",
-                                            e->name, "ocs-storagecluster-ceph-rbd",
-                                            "4.20", true, NULL),
-                     0);
+    assert_int_equal(vcsim_clone_name(name, "auto-tpl", e->name), 0);
     spec.source = e->name;
     spec.name = name;
     spec.warm = true;

@@ -1,67 +1,10 @@
 /* runner: names (warm-flow spec §2) and the dry-run description. */
 #include "mtv/runner.h"
 
+#include "mtv/naming.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#define NAME_MAX_LEN 63
-
-/* Keep the last `max` characters (in place). */
-static char *keep_tail(char *s, size_t max)
-{
-    size_t len = s ? strlen(s) : 0;
-
-    if (len > max) {
-        memmove(s, s + len - max, max + 1);
-    }
-    return s;
-}
-
-static void dashes(char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '.' || *s == '_') {
-            *s = '-';
-        }
-    }
-}
-
-char *mtv_name_vm_suffix(const char *storage_class, const char *ocp_version,
-                         bool warm)
-{
-    const char *sc = storage_class ? storage_class : "";
-    const char *tail = sc + strlen(sc);
-    char *ver = mtv_strdup(ocp_version ? ocp_version : "");
-    char *out = NULL;
-    int dash = 0;
-
-    /* last two '-'-separated tokens */
-    while (tail > sc && !(tail[-1] == '-' && ++dash == 2)) {
-        tail--;
-    }
-    if (ver == NULL) {
-        return NULL;
-    }
-    for (char *p = ver; *p; p++) {
-        *p = *p == '.' ? '-' : *p;
-    }
-    out = mtv_strdup_printf("-%s-%s-%s", tail, ver, warm ? "warm" : "cold");
-    free(ver);
-    return keep_tail(out, NAME_MAX_LEN);
-}
-
-char *mtv_name_clone(const char *session_id, const char *template_name,
-                     const char *suffix, const char *rand4)
-{
-    char *out = mtv_strdup_printf("%s-%s%s-%s", session_id, template_name,
-                                  suffix, rand4);
-
-    if (out == NULL) {
-        return NULL;
-    }
-    dashes(out);
-    return keep_tail(mtv_str_lower(out), NAME_MAX_LEN);
-}
 
 /* -------------------------------------------------------------- dry run */
 
@@ -69,15 +12,12 @@ static char *base_name(const struct mtv_run_env *env, const char *sid)
 {
     const struct mtv_provider *p =
         mtv_providers_get(env->providers, env->config->source_provider);
-    char *ver = mtv_strdup(p && p->version ? p->version : "VERSION");
     char *out = NULL;
 
-    dashes(ver);
-    out = mtv_strdup_printf("%s-source-%s-%s%s", sid,
-                            p ? mtv_provider_type_name(p->type) : "TYPE",
-                            ver ? ver : "", p && p->copyoffload ? "-xcopy"
-                                                                : "");
-    free(ver);
+    mtv_naming_base_resource(&out, sid,
+                             p ? mtv_provider_type_name(p->type) : "TYPE",
+                             p && p->version ? p->version : "VERSION",
+                             p && p->copyoffload, NULL);
     return out;
 }
 
@@ -85,14 +25,16 @@ static void describe_vms(struct mtv_buf *out, const struct mtv_run_env *env,
                          const struct mtv_scenario *s, const char *sid)
 {
     const struct mtv_config *c = env->config;
-    char *suffix = mtv_name_vm_suffix(c->storage_class ? c->storage_class
-                                                       : "STORAGE-CLASS",
-                                      c->target_ocp_version,
-                                      s->warm_migration);
+    char *suffix = NULL;
 
+    mtv_naming_vm_suffix(&suffix,
+                         c->storage_class ? c->storage_class : "STORAGE-CLASS",
+                         c->target_ocp_version, s->warm_migration, NULL);
     for (size_t i = 0; suffix && i < s->n_vms; i++) {
         const struct mtv_config_vm *vm = &s->vms[i];
-        char *clone = mtv_name_clone(sid, vm->name, suffix, "xxxx");
+        char *clone = NULL;
+
+        mtv_naming_clone(&clone, sid, vm->name, suffix, "xxxx", NULL);
 
         mtv_buf_printf(out, "  vm: clone '%s' as '%s' (", vm->name,
                        vm->clone_name ? vm->clone_name : clone);
