@@ -4,6 +4,7 @@ One run of `mtvtest run --marker warm` with the lab's files (the remote scenario
 settings); afterwards nothing of the session is left (cluster objects, vSphere clones), the
 ForkliftController's interval has its old value, no credential is printed; the comprehensive scenario
 reports every validator that applies to it as passed (not skipped)."""
+import json
 import os
 import sys
 import unittest
@@ -44,6 +45,17 @@ class FiveWarmScenarios(E2ECase):
 
     def test_forklift_controller_restored(self):
         self.assertFcRestored(self.lab, self.fc_before, self.run_)
+
+    def test_ledger_all_gone_and_remote_provider_used(self):
+        led = json.loads(self.run_.ledger_file.read_text())
+        sid = self.run_.session_id
+        self.assertEqual(led["session_id"], sid)
+        self.assertEqual([o for o in led["objects"] if o.get("state") != "gone"], [], "ledger entries not gone")
+        # the remote scenario ran against the lab's remote settings: its own destination Provider (URL + token)
+        remote = [o for o in led["objects"] if o.get("scenario") == "test_warm_remote_ocp" and o["kind"] == "Provider"]
+        self.assertEqual([o["name"] for o in remote], ["%s-destination-ocp-provider" % sid], led["objects"])
+        clones = {o.get("scenario") for o in led["objects"] if o["kind"] == "vsphere.VirtualMachine"}
+        self.assertEqual(clones, set(WARM_SCENARIOS), "one clone per scenario")
 
     def test_one_patch_and_one_restore_of_the_forklift_controller(self):
         reqs = self.lab.requests()
