@@ -104,6 +104,10 @@ static const struct render_case renders[] = {
     {"{{ `raw\\n` }}{{ \"\\x41\\t\" }}", "raw\\nA\t"},
     {"{{ .Ratio }} {{ 1000000.0 }} {{ 0.5 }} {{ nil }}",
      "2.5 1e+06 0.5 <no value>"},
+    {"{{ mul 9223372036854775807 2 }} {{ add 9223372036854775807 1 }}",
+     "-2 -9223372036854775808"},
+    {"{{ div -9223372036854775808 -1 }} {{ mod 7 -1 }} {{ add 1e30 0 }}",
+     "-9223372036854775808 0 -9223372036854775808"},
     {"plain text only", "plain text only"},
     {"", ""},
 };
@@ -140,6 +144,9 @@ static const struct error_case errors[] = {
     {"{{ mustRegexReplaceAll \"a*?\" \"x\" \"y\" }}", 1, 4,
      "error parsing regexp"},
     {"{{ .FileName.Ext }}", 1, 4, "can't evaluate field Ext in type string"},
+    {"{{ ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
+     "(((((((((((((((((((((((((((((((((((((((( 1 }}",
+     1, 104, "too deeply nested"},
 };
 
 static void test_tmpl_render__table(void **state)

@@ -431,6 +431,17 @@ static int fn_regex_replace(struct tval *out, const struct tval *a, size_t n,
 
 /* ------------------------------------------------------------ arithmetic */
 
+/* int64 arithmetic that wraps like Go's instead of overflowing (UB in C). */
+static long long wrap_add(long long a, long long b)
+{
+    return (long long)((unsigned long long)a + (unsigned long long)b);
+}
+
+static long long wrap_mul(long long a, long long b)
+{
+    return (long long)((unsigned long long)a * (unsigned long long)b);
+}
+
 static int fn_add(struct tval *out, const struct tval *a, size_t n,
                   char *msg, size_t size)
 {
@@ -440,7 +451,7 @@ static int fn_add(struct tval *out, const struct tval *a, size_t n,
     (void)msg;
     (void)size;
     for (i = 0; i < n; i++) {
-        sum += tcast_int64(&a[i]);
+        sum = wrap_add(sum, tcast_int64(&a[i]));
     }
     return ret_int(out, sum);
 }
@@ -451,7 +462,7 @@ static int fn_add1(struct tval *out, const struct tval *a, size_t n,
     (void)n;
     (void)msg;
     (void)size;
-    return ret_int(out, tcast_int64(&a[0]) + 1);
+    return ret_int(out, wrap_add(tcast_int64(&a[0]), 1));
 }
 
 static int fn_sub(struct tval *out, const struct tval *a, size_t n,
@@ -460,7 +471,8 @@ static int fn_sub(struct tval *out, const struct tval *a, size_t n,
     (void)n;
     (void)msg;
     (void)size;
-    return ret_int(out, tcast_int64(&a[0]) - tcast_int64(&a[1]));
+    return ret_int(out, wrap_add(tcast_int64(&a[0]),
+                                 wrap_mul(tcast_int64(&a[1]), -1)));
 }
 
 static int divide(struct tval *out, const struct tval *a, bool mod,
@@ -472,6 +484,9 @@ static int divide(struct tval *out, const struct tval *a, bool mod,
     if (y == 0) {
         snprintf(msg, size, "runtime error: integer divide by zero");
         return -1;
+    }
+    if (y == -1) { /* Go: MinInt64 / -1 wraps to MinInt64, % -1 is 0 */
+        return ret_int(out, mod ? 0 : wrap_mul(x, -1));
     }
     return ret_int(out, mod ? x % y : x / y);
 }
@@ -499,7 +514,7 @@ static int fn_mul(struct tval *out, const struct tval *a, size_t n,
     (void)msg;
     (void)size;
     for (i = 1; i < n; i++) {
-        r *= tcast_int64(&a[i]);
+        r = wrap_mul(r, tcast_int64(&a[i]));
     }
     return ret_int(out, r);
 }

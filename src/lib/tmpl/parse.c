@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_NESTING 100
+
 enum term { TERM_EOF, TERM_END, TERM_ELSE, TERM_ELSE_IF };
 
 struct parser {
@@ -15,6 +17,8 @@ struct parser {
     size_t pos;
     bool trim_next; /* the previous action ended with " -}}" */
     int depth;      /* if/with nesting */
+    int parens;     /* ( nesting */
+    int rec;        /* parse_if_rest recursion */
     struct tpipe *else_if_pipe;
     struct mtv_tmpl_pos *epos;
     struct mtv_error *err;
@@ -401,9 +405,13 @@ static int lex_paren(struct parser *p, struct targ *a)
 {
     int rc;
 
+    if (++p->parens > MAX_NESTING) {
+        return fail_at(p, p->pos, "too deeply nested");
+    }
     p->pos++;
     a->kind = A_PIPE;
     rc = parse_pipe(p, &a->pipe, true);
+    p->parens--;
     if (rc < 0) {
         return rc;
     }
@@ -619,36 +627,42 @@ static const char *keyword(struct parser *p)
 
 static int parse_if_rest(struct parser *p, struct tnode *n);
 
-/* {{if pipe}} / {{with pipe}}: n->pipe is set; parse body and else. */
+/* {{if pipe}} / {{with pipe}}: n->pipe is set; parse body and else.
+ * Recursion (nested ifs and else-if chains) is capped. */
 static int parse_if_rest(struct parser *p, struct tnode *n)
 {
     enum term t = TERM_EOF;
+    struct tnode *e = NULL;
     int rc;
 
+    if (p->rec >= MAX_NESTING) {
+        return fail_at(p, p->pos, "too deeply nested");
+    }
+    p->rec++;
     p->depth++;
     rc = parse_list(p, &n->list, &t);
+    p->depth--;
     if (rc == 0 && t == TERM_ELSE) {
+        p->depth++;
         rc = parse_list(p, &n->else_list, &t);
+        p->depth--;
         if (rc == 0 && t != TERM_END) {
             rc = fail_at(p, p->pos, t == TERM_EOF ? "unexpected EOF"
                                                   : "expected end; found else");
         }
     } else if (rc == 0 && t == TERM_ELSE_IF) {
-        struct tnode *e = node_new(p, n->kind, p->pos);
-
-        if (e == NULL) {
-            rc = oom(p);
-        } else {
+        e = node_new(p, n->kind, p->pos);
+        rc = e == NULL ? oom(p) : 0;
+        if (e != NULL) {
             e->pipe = p->else_if_pipe;
             p->else_if_pipe = NULL;
             n->else_list = e;
-            p->depth--;
-            return parse_if_rest(p, e);
+            rc = parse_if_rest(p, e);
         }
     } else if (rc == 0 && t != TERM_END) {
         rc = fail_at(p, p->pos, "unexpected EOF");
     }
-    p->depth--;
+    p->rec--;
     return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "tmpl/tmpl_priv.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +160,9 @@ long long tcast_int64(const struct tval *v)
     case MTV_TMPL_INT:
         return v->i;
     case MTV_TMPL_FLOAT:
-        return (long long)v->f;
+        /* out of range (and NaN) converts to MinInt64 on amd64 Go */
+        return (v->f >= -9.2e18 && v->f <= 9.2e18) ? (long long)v->f
+                                                   : LLONG_MIN;
     case MTV_TMPL_BOOL:
         return v->b ? 1 : 0;
     case MTV_TMPL_STRING:
