@@ -75,8 +75,8 @@ class Model:
             while cur and guard < 50:
                 guard += 1
                 p = parents.get(cur)
-                if kinds.get(cur) == "Folder" and p is None:
-                    break  # the root folder is not part of the path
+                if cur not in names or (kinds.get(cur) == "Folder" and p is None):
+                    break  # the root folder (not in the container views) is not part of the path
                 parts.append(names.get(cur, cur))
                 cur = moid(p) if p is not None else None
             return "/" + "/".join(reversed(parts))
@@ -118,6 +118,26 @@ class Model:
                       "managementServerIp": "127.0.0.1", "thumbprint": "", "timezone": "UTC",
                       "productName": "VMware ESXi", "productVersion": "8.0.1"})
             self.hosts.append(h)
+        self.clusters, self.datacenters, self.folders = [], [], []
+        for o in raw["clusters"]:
+            c = base(o)
+            c["selfLink"] = c["selfLink"] % "clusters"
+            c.update({"folder": moid(o.get("parent")), "networks": [], "datastores": [],
+                      "hosts": [{"kind": "Host", "id": h["id"]} for h in self.hosts if h["cluster"] == o["_id"]],
+                      "dasEnabled": False, "dasVms": [], "drsEnabled": False, "drsBehavior": "", "drsVms": []})
+            self.clusters.append(c)
+        for o in raw["datacenters"]:
+            d = base(o)
+            d["selfLink"] = d["selfLink"] % "datacenters"
+            d.update({"clusters": None, "networks": None, "datastores": None, "vms": None})
+            self.datacenters.append(d)
+        for o in raw["folders"]:
+            if o.get("parent") is None:
+                continue
+            f = base(o)
+            f["selfLink"] = f["selfLink"] % "folders"
+            f.update({"folder": moid(o.get("parent")), "datacenter": "", "children": None})
+            self.folders.append(f)
         self.vms = []
         self.raw_vms = {}
         for o in raw["vms"]:
@@ -479,10 +499,11 @@ class Inventory:
         kind = parts[3]
         one = parts[4] if len(parts) > 4 else None
         coll = {"vms": m.vms, "workloads": m.vms, "networks": m.networks, "datastores": m.datastores,
-                "hosts": m.hosts}.get(kind)
+                "hosts": m.hosts, "clusters": m.clusters, "datacenters": m.datacenters,
+                "folders": m.folders}.get(kind)
         if coll is None:
-            if kind in ("clusters", "datacenters", "folders", "tree"):
-                return 200, [], {}
+            if kind == "tree":
+                return 200, {"kind": "", "object": None, "children": []}, {}
             return 404, {}, {}
         if one is not None:
             hit = next((x for x in coll if x["id"] == one), None)
@@ -490,7 +511,13 @@ class Inventory:
                 return 404, {}, {}
             out = public(hit)
             if kind == "workloads":
-                out["host"] = next((h for h in m.hosts if h["id"] == hit.get("host")), {"id": hit.get("host")})
+                host = dict(public(next((h for h in m.hosts if h["id"] == hit.get("host")), {"id": hit.get("host")})))
+                cl = next((c for c in m.clusters if c["id"] == host.get("cluster")), None)
+                if cl is not None:
+                    cl = dict(public(cl))
+                    cl["datacenter"] = public(m.datacenters[0]) if m.datacenters else None
+                host["cluster"] = cl
+                out["host"] = host
             if kind in ("networks", "datastores") and q.get("detail") == "0":
                 out = {k: out[k] for k in ("id", "parent", "path", "revision", "name", "selfLink")}
             return 200, out, {}
@@ -502,7 +529,8 @@ class Inventory:
             else:
                 items = [x for x in items if x["name"] == n]
         detail = q.get("detail")
-        if kind in ("networks", "datastores", "hosts") and (detail is None or detail == "0"):
+        if kind in ("networks", "datastores", "hosts", "clusters", "datacenters", "folders") and \
+                (detail is None or detail == "0"):
             items = [{k: x[k] for k in ("id", "parent", "path", "revision", "name", "selfLink")} for x in items]
         off = int(q.get("offset", "0") or 0)
         lim = int(q.get("limit", "0") or 0)

@@ -107,6 +107,14 @@ class Plans(unittest.TestCase):
         self.assertEqual(lab.inventory("/providers/vsphere/%s/vms?detail=bogus" % uid).status, 400)
         host = lab.inventory("/providers").json()
         self.assertIn("openshift", host)
+        self.assertRegex(vm["path"], r"^/[^/]+/vm/%s$" % self.base["name"])
+        by_path = lab.inventory("/providers/vsphere/%s/vms?name=%s" % (uid, vm["path"].split("/", 2)[2])).json()
+        self.assertEqual([v["id"] for v in by_path], [self.base["id"]])
+        wl = lab.inventory("/providers/vsphere/%s/workloads/%s" % (uid, self.base["id"])).json()
+        self.assertEqual(wl["host"]["id"], vm["host"])
+        self.assertTrue(wl["host"]["cluster"]["datacenter"]["name"])
+        self.assertTrue(lab.inventory("/providers/vsphere/%s/clusters" % uid).json())
+        self.assertTrue(lab.inventory("/providers/vsphere/%s/datacenters" % uid).json())
 
     def test_copy_offload(self):
         lab, ns = self.lab, self.ns
