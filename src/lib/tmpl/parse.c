@@ -162,51 +162,6 @@ static int push_cmd(struct parser *p, struct tpipe *pp, struct tcmd *c)
     return 0;
 }
 
-static void arg_dispose(struct targ *a)
-{
-    free(a->s);
-    tval_clear(&a->val);
-    tmpl_pipe_free(a->pipe);
-}
-
-static void cmd_dispose(struct tcmd *c)
-{
-    size_t i;
-
-    for (i = 0; i < c->n; i++) {
-        arg_dispose(&c->args[i]);
-    }
-    free(c->args);
-}
-
-void tmpl_pipe_free(struct tpipe *pp)
-{
-    size_t i;
-
-    if (pp == NULL) {
-        return;
-    }
-    for (i = 0; i < pp->n; i++) {
-        cmd_dispose(&pp->cmds[i]);
-    }
-    free(pp->cmds);
-    free(pp);
-}
-
-void tmpl_nodes_free(struct tnode *n)
-{
-    while (n != NULL) {
-        struct tnode *next = n->next;
-
-        free(n->text);
-        tmpl_pipe_free(n->pipe);
-        tmpl_nodes_free(n->list);
-        tmpl_nodes_free(n->else_list);
-        free(n);
-        n = next;
-    }
-}
-
 /* Decode one escape after '\\' into b; advances p->pos. */
 static int lex_escape(struct parser *p, struct mtv_buf *b)
 {
@@ -486,7 +441,7 @@ static int parse_cmd(struct parser *p, struct tcmd *c)
             rc = push_arg(p, c, &a);
         }
         if (rc < 0) {
-            arg_dispose(&a);
+            tmpl_arg_dispose(&a);
         }
     }
     if (rc == 0 && c->n == 0) {
@@ -525,7 +480,7 @@ static int parse_pipe(struct parser *p, struct tpipe **out, bool in_paren)
         rc = parse_cmd(p, &c);
         rc = rc == 0 ? push_cmd(p, pp, &c) : rc;
         if (rc < 0) {
-            cmd_dispose(&c);
+            tmpl_cmd_dispose(&c);
             goto out;
         }
         if ((rc = check_stage(p, pp)) < 0) {
@@ -624,8 +579,6 @@ static const char *keyword(struct parser *p)
     }
     return NULL;
 }
-
-static int parse_if_rest(struct parser *p, struct tnode *n);
 
 /* {{if pipe}} / {{with pipe}}: n->pipe is set; parse body and else.
  * Recursion (nested ifs and else-if chains) is capped. */

@@ -111,6 +111,8 @@ int tmpl_regex_replace_all(struct tval *out, const char *re, const char *s,
                            const char *repl, char *msg, size_t msg_size);
 
 void tmpl_nodes_free(struct tnode *n);
+void tmpl_arg_dispose(struct targ *a);
+void tmpl_cmd_dispose(struct tcmd *c);
 void tmpl_pipe_free(struct tpipe *p);
 
 #endif
