@@ -52,7 +52,7 @@ struct mtv_checks_src_disk {
     int key;               /* device key */
     int controller_key;
     int unit_number;
-    const char *file;      /* inventory disks[].file "[ds] vm/vm_1.vmdk" */
+    const char *file; /* inventory disks[].file "[ds] vm/vm_1.vmdk" */
 };
 
 struct mtv_checks_snapshot {
@@ -82,7 +82,7 @@ struct mtv_checks_source {
 /* ------------------------------------------------------- destination VM */
 
 struct mtv_checks_dest_nic {
-    char *name;    /* interface/network name ("net-0") */
+    char *name; /* interface/network name ("net-0") */
     char *mac;
     char *ip;      /* first IP (VMI status), or NULL */
     char *network; /* "pod", or the NAD name of multus "ns/nad" */
@@ -105,9 +105,9 @@ struct mtv_checks_dest {
     char *printable_status; /* VM status.printableStatus, or NULL */
     bool running;           /* printableStatus == "Running" */
     bool vmi_present;
-    bool agent_connected;   /* VMI condition AgentConnected == "True" */
+    bool agent_connected; /* VMI condition AgentConnected == "True" */
     char *run_strategy;
-    char *serial;           /* template domain.firmware.serial, or NULL */
+    char *serial;              /* template domain.firmware.serial, or NULL */
     struct mtv_json *labels;   /* spec.template.metadata.labels, or NULL */
     struct mtv_json *affinity; /* spec.template.spec.affinity, or NULL */
     char *node_name;           /* VMI status.nodeName, or NULL */
@@ -153,10 +153,10 @@ int mtv_checks_parse_quantity(const char *s, long long *out);
 
 /* The scenario, plan and session facts validators compare against. */
 struct mtv_checks_plan {
-    const char *source_type;        /* providers file type: "vsphere", ... */
-    const char *storage_class;      /* config storage_class */
-    const char *target_power_state; /* plan target_power_state, or NULL */
-    const char *pvc_name_template;  /* plan pvc_name_template, or NULL */
+    const char *source_type;         /* providers file type: "vsphere", ... */
+    const char *storage_class;       /* config storage_class */
+    const char *target_power_state;  /* plan target_power_state, or NULL */
+    const char *pvc_name_template;   /* plan pvc_name_template, or NULL */
     bool pvc_name_use_generate_name; /* true unless the plan sets false */
     const struct mtv_json *target_labels;   /* object, or NULL */
     const struct mtv_json *target_affinity; /* object, or NULL */
@@ -297,13 +297,13 @@ int mtv_checks_failed_names(const struct mtv_checks_report *r,
 /* ----------------------------------------------------- guest outputs */
 
 struct mtv_guest_iface {
-    char *name;             /* "ens33", "Ethernet0" */
-    char *mac;              /* normalised: lower case, ':' separated */
-    struct mtv_strv ips;    /* IPv4 addresses */
-    int prefix;             /* first IPv4 prefix, or -1 */
-    char *mask;             /* first IPv4 netmask, dotted, or NULL */
+    char *name;               /* "ens33", "Ethernet0" */
+    char *mac;                /* normalised: lower case, ':' separated */
+    struct mtv_strv ips;      /* IPv4 addresses */
+    int prefix;               /* first IPv4 prefix, or -1 */
+    char *mask;               /* first IPv4 netmask, dotted, or NULL */
     struct mtv_strv gateways; /* default gateways in listed order */
-    char *gateway;          /* first IPv4 gateway (else first), or NULL */
+    char *gateway;            /* first IPv4 gateway (else first), or NULL */
 };
 
 struct mtv_guest_ifaces {

@@ -44,8 +44,7 @@ struct mtv_ssh_io {
 struct mtv_ssh_hostkeys;
 
 /* Caller frees *out with mtv_ssh_hostkeys_free. */
-int mtv_ssh_hostkeys_new(struct mtv_ssh_hostkeys **out,
-                         struct mtv_error *err);
+int mtv_ssh_hostkeys_new(struct mtv_ssh_hostkeys **out, struct mtv_error *err);
 void mtv_ssh_hostkeys_free(struct mtv_ssh_hostkeys *k);
 
 /*
@@ -57,15 +56,15 @@ int mtv_ssh_hostkeys_get(struct mtv_ssh_hostkeys *k, const char *host_id,
 
 /* Where and how to connect. Everything is borrowed for the call. */
 struct mtv_ssh_target {
-    const char *host_id;  /* host-key record key, e.g. "ns/vm" */
-    const char *host;     /* TCP: name or address (ignored with io) */
-    int port;             /* TCP: 0 means 22 */
+    const char *host_id;         /* host-key record key, e.g. "ns/vm" */
+    const char *host;            /* TCP: name or address (ignored with io) */
+    int port;                    /* TCP: 0 means 22 */
     const struct mtv_ssh_io *io; /* a tunnel instead of TCP, or NULL */
     const char *user;
-    const char *password; /* never logged */
+    const char *password;              /* never logged */
     struct mtv_ssh_hostkeys *hostkeys; /* NULL: accept any host key */
-    int64_t timeout_ms;   /* whole exec: connect to exit status; 0 = 30 s */
-    size_t output_max;    /* cap per stream; 0 = 16 MiB (MTV_EPROTO past) */
+    int64_t timeout_ms; /* whole exec: connect to exit status; 0 = 30 s */
+    size_t output_max;  /* cap per stream; 0 = 16 MiB (MTV_EPROTO past) */
 };
 
 /* What the command did. Free the insides with mtv_ssh_result_dispose. */
@@ -74,7 +73,7 @@ struct mtv_ssh_result {
     char *exit_signal; /* "KILL", ... or NULL */
     char *out;         /* stdout, NUL-terminated (never NULL on success) */
     size_t out_len;
-    char *err;         /* stderr */
+    char *err; /* stderr */
     size_t err_len;
 };
 

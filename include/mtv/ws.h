@@ -43,8 +43,7 @@ enum mtv_ws_opcode {
 int mtv_ws_key_new(char key[25], struct mtv_error *err);
 
 /* base64(SHA1(key + GUID)) into accept[29]. */
-int mtv_ws_accept_for(const char *key, char accept[29],
-                      struct mtv_error *err);
+int mtv_ws_accept_for(const char *key, char accept[29], struct mtv_error *err);
 
 /* 0 when `accept` is right for `key`, else MTV_EPROTO. */
 int mtv_ws_check_accept(const char *key, const char *accept,
@@ -72,7 +71,7 @@ struct mtv_ws_frame {
     bool fin;                  /* last fragment of its message */
     const uint8_t *payload;    /* borrowed until the next feed/next call */
     size_t len;
-    uint16_t close_code;       /* MTV_WS_CLOSE: 1005 when absent */
+    uint16_t close_code; /* MTV_WS_CLOSE: 1005 when absent */
 };
 
 struct mtv_ws_decoder {
@@ -113,8 +112,8 @@ struct mtv_ws_conn;
 
 /* Options; zero values pick the defaults. */
 struct mtv_ws_conn_opts {
-    size_t max_frame;   /* 0: MTV_WS_MAX_FRAME_DEFAULT */
-    size_t send_chunk;  /* bytes per binary frame sent; 0: 32 KiB */
+    size_t max_frame;  /* 0: MTV_WS_MAX_FRAME_DEFAULT */
+    size_t send_chunk; /* bytes per binary frame sent; 0: 32 KiB */
     /* Mask source for tests (NULL: getrandom). */
     void (*mask_fn)(uint8_t mask[4], void *payload);
     void *mask_payload;
@@ -126,8 +125,7 @@ struct mtv_ws_conn_opts {
  * with mtv_ws_conn_free.
  */
 int mtv_ws_conn_new(struct mtv_ws_conn **out, struct mtv_http_stream *stream,
-                    const struct mtv_ws_conn_opts *opts,
-                    struct mtv_error *err);
+                    const struct mtv_ws_conn_opts *opts, struct mtv_error *err);
 
 /* Send n bytes as binary frames (masked). */
 int mtv_ws_conn_send(struct mtv_ws_conn *c, const void *p, size_t n,

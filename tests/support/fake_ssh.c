@@ -76,8 +76,8 @@ static int spawn(struct fake_proc *p, char *const argv[], const char *secret)
 int fake_ssh_server_start(struct fake_proc *p, const char *user,
                           const char *password)
 {
-    char *argv[] = {PY, MTV_SOURCE_DIR "/tests/support/ssh_server.py",
-                    "--user", (char *)user, NULL};
+    char *argv[] = {PY, MTV_SOURCE_DIR "/tests/support/ssh_server.py", "--user",
+                    (char *)user, NULL};
 
     return spawn(p, argv, password);
 }
@@ -90,8 +90,13 @@ int fake_ws_relay_start(struct fake_proc *p, int target_port,
     char pong[32];
     char *argv[] = {PY,
                     MTV_SOURCE_DIR "/tests/support/ws_relay.py",
-                    "--target-port", port, "--ping-interval", ping,
-                    "--pong-deadline", pong, NULL};
+                    "--target-port",
+                    port,
+                    "--ping-interval",
+                    ping,
+                    "--pong-deadline",
+                    pong,
+                    NULL};
 
     snprintf(port, sizeof(port), "%d", target_port);
     snprintf(ping, sizeof(ping), "%g", ping_interval);
@@ -152,17 +157,17 @@ static int fd_send(struct mtv_http_stream *s, const void *p, size_t n,
     return 0;
 }
 
-static int fd_recv(struct mtv_http_stream *s, void *p, size_t cap,
-                   size_t *got, const struct mtv_deadline *d,
-                   struct mtv_error *err)
+static int fd_recv(struct mtv_http_stream *s, void *p, size_t cap, size_t *got,
+                   const struct mtv_deadline *d, struct mtv_error *err)
 {
     struct fd_stream *fs = s->self;
     ssize_t k;
 
     *got = 0;
     if (fs->early_off < fs->early_len) {
-        *got = fs->early_len - fs->early_off < cap ? fs->early_len - fs->early_off
-                                                   : cap;
+        *got = fs->early_len - fs->early_off < cap
+                   ? fs->early_len - fs->early_off
+                   : cap;
         memcpy(p, fs->early + fs->early_off, *got);
         fs->early_off += *got;
         return 0;

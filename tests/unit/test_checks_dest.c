@@ -43,13 +43,13 @@ struct quantity_case {
 };
 
 static const struct quantity_case quantities[] = {
-    {"4Gi", 0, 4294967296LL},   {"4096Mi", 0, 4294967296LL},
-    {"8G", 0, 8000000000LL},    {"1.5Gi", 0, 1610612736LL},
-    {"2e9", 0, 2000000000LL},   {"512Ki", 0, 524288},
-    {"1000", 0, 1000},          {"500m", 0, 0},
+    {"4Gi", 0, 4294967296LL},    {"4096Mi", 0, 4294967296LL},
+    {"8G", 0, 8000000000LL},     {"1.5Gi", 0, 1610612736LL},
+    {"2e9", 0, 2000000000LL},    {"512Ki", 0, 524288},
+    {"1000", 0, 1000},           {"500m", 0, 0},
     {"1Ti", 0, 1099511627776LL}, {"", MTV_EINVAL, 0},
-    {"4GiB", MTV_EINVAL, 0},    {"Gi", MTV_EINVAL, 0},
-    {"-1Gi", MTV_EINVAL, 0},    {" 4Gi", MTV_EINVAL, 0},
+    {"4GiB", MTV_EINVAL, 0},     {"Gi", MTV_EINVAL, 0},
+    {"-1Gi", MTV_EINVAL, 0},     {" 4Gi", MTV_EINVAL, 0},
 };
 
 static void test_checks_dest__quantities(void **state)
@@ -101,8 +101,8 @@ static void test_checks_dest__running_vm_reads_the_vmi(void **state)
     assert_string_equal(d->disks[1].storage_class, "lab-standard");
     assert_string_equal(d->disks[1].access_mode, "ReadWriteOnce");
     assert_int_equal(d->disks[2].unit_number, 2);
-    assert_string_equal(d->serial,
-                        "VMware-42 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8");
+    assert_string_equal(
+        d->serial, "VMware-42 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8");
     assert_string_equal(mtv_json_string_or(d->labels, "static-label", ""),
                         "static-value");
     assert_non_null(mtv_json_get(d->affinity, "podAffinity"));

@@ -21,7 +21,7 @@ struct parse_case {
     size_t n_ifaces;
     const char *name; /* the interface to look at */
     const char *mac;
-    const char *ip;   /* first IPv4 */
+    const char *ip; /* first IPv4 */
     size_t n_ips;
     const char *mask;
     const char *gateway; /* NULL: none */
@@ -30,36 +30,29 @@ struct parse_case {
 static const struct parse_case cases[] = {
     /* our own captures, modelled on real guests */
     {"rhel8-nmcli-device-show.txt", false, false, 2, "eth0",
-     "00:50:56:aa:bb:01", "192.168.22.160", 2, "255.255.255.0",
-     "192.168.22.1"},
+     "00:50:56:aa:bb:01", "192.168.22.160", 2, "255.255.255.0", "192.168.22.1"},
     {"rhel8-nmcli-device-show.txt", false, false, 2, "eth1",
      "00:50:56:aa:bb:02", "10.0.5.9", 1, "255.255.0.0", NULL},
     /* IPv6 gateway listed first: the IPv4 one is the gateway (G8) */
     {"win2022-ipconfig-all.txt", false, true, 3, "Ethernet0",
-     "00:50:56:aa:bb:01", "192.168.22.153", 2, "255.255.255.0",
-     "192.168.22.1"},
+     "00:50:56:aa:bb:01", "192.168.22.153", 2, "255.255.255.0", "192.168.22.1"},
     {"win2022-ipconfig-all.txt", false, true, 3, "Ethernet1",
      "00:50:56:aa:bb:02", "192.168.50.20", 1, "255.255.255.0", NULL},
     /* the real outputs in the shared reference (jc's fixtures) */
     {"centos-7.7-nmcli-device-show.txt", true, false, 1, "ens33",
-     "00:0c:29:3b:58:0e", "192.168.71.180", 1, "255.255.255.0",
-     "192.168.71.2"},
+     "00:0c:29:3b:58:0e", "192.168.71.180", 1, "255.255.255.0", "192.168.71.2"},
     {"centos-7.7-nmcli-device-show-ens33.txt", true, false, 1, "ens33",
-     "00:0c:29:3b:58:0e", "192.168.71.180", 1, "255.255.255.0",
-     "192.168.71.2"},
+     "00:0c:29:3b:58:0e", "192.168.71.180", 1, "255.255.255.0", "192.168.71.2"},
     {"fedora32-nmcli-device-show.txt", true, false, 1, "ens33",
      "00:0c:29:66:16:68", "10.0.0.178", 1, "255.255.255.0", "10.0.0.1"},
     {"fedora32-nmcli-device-show-ens33.txt", true, false, 1, "ens33",
      "00:0c:29:66:16:68", "10.0.0.178", 1, "255.255.255.0", "10.0.0.1"},
     {"windows-2016-ipconfig-all.txt", true, true, 2, "Ethernet0",
-     "00:0c:29:d6:12:2e", "192.168.22.153", 1, "255.255.255.0",
-     "192.168.22.1"},
+     "00:0c:29:d6:12:2e", "192.168.22.153", 1, "255.255.255.0", "192.168.22.1"},
     {"windows-2008-ipconfig-all.txt", true, true, 2, "Local Area Connection",
-     "00:0c:29:76:c8:d0", "192.168.23.154", 1, "255.255.255.0",
-     "192.168.23.1"},
+     "00:0c:29:76:c8:d0", "192.168.23.154", 1, "255.255.255.0", "192.168.23.1"},
     {"windows-7-ipconfig-all.txt", true, true, 2, "Local Area Connection",
-     "00:0c:29:37:3b:4e", "192.168.22.33", 1, "255.255.255.0",
-     "192.168.22.1"},
+     "00:0c:29:37:3b:4e", "192.168.22.33", 1, "255.255.255.0", "192.168.22.1"},
     {"windows-10-ipconfig-all.txt", true, true, 3, "Ethernet 2",
      "f8:e4:3b:ad:f2:6d", "10.50.13.132", 1, "255.255.255.0", "10.50.13.1"},
     {"windows-10-ipconfig-all.txt", true, true, 3, "Tailscale", NULL,
@@ -118,8 +111,8 @@ static void test_checks_guest__parsers_table(void **state)
         if (c->ref && !have_ref) {
             continue; /* shared reference not on this machine */
         }
-        snprintf(path, sizeof(path), "%s/%s", c->ref ? REF_DIR : MTV_TEST_DATA_DIR "/checks",
-                 c->file);
+        snprintf(path, sizeof(path), "%s/%s",
+                 c->ref ? REF_DIR : MTV_TEST_DATA_DIR "/checks", c->file);
         text = read_text(path);
         assert_non_null(text);
         print_message("%s: %s\n", c->file, c->name);
@@ -153,7 +146,8 @@ static void test_checks_guest__windows_gateways_keep_order(void **state)
 {
     struct mtv_guest_ifaces v = {NULL, 0};
     const struct mtv_guest_iface *f = NULL;
-    char *text = read_text(MTV_TEST_DATA_DIR "/checks/win2022-ipconfig-all.txt");
+    char *text =
+        read_text(MTV_TEST_DATA_DIR "/checks/win2022-ipconfig-all.txt");
 
     (void)state;
     assert_non_null(text);
@@ -171,7 +165,8 @@ static void test_checks_guest__windows_gateways_keep_order(void **state)
 static void test_checks_guest__skips_lo_and_disconnected(void **state)
 {
     struct mtv_guest_ifaces v = {NULL, 0};
-    char *text = read_text(MTV_TEST_DATA_DIR "/checks/rhel8-nmcli-device-show.txt");
+    char *text =
+        read_text(MTV_TEST_DATA_DIR "/checks/rhel8-nmcli-device-show.txt");
 
     (void)state;
     assert_non_null(text);
@@ -190,13 +185,15 @@ static void test_checks_guest__garbage_is_an_error(void **state)
 
     (void)state;
     mtv_error_clear(&err);
-    assert_int_equal(mtv_guest_parse_nmcli(&v, "Error: NetworkManager is not "
-                                               "running.\n",
+    assert_int_equal(mtv_guest_parse_nmcli(&v,
+                                           "Error: NetworkManager is not "
+                                           "running.\n",
                                            &err),
                      MTV_EPROTO);
     assert_int_equal(v.n, 0);
-    assert_int_equal(mtv_guest_parse_ipconfig(&v, "'ipconfig' is not "
-                                                  "recognized\r\n",
+    assert_int_equal(mtv_guest_parse_ipconfig(&v,
+                                              "'ipconfig' is not "
+                                              "recognized\r\n",
                                               &err),
                      MTV_EPROTO);
     assert_int_equal(mtv_guest_parse_nmcli(&v, "", &err), MTV_EPROTO);
@@ -207,7 +204,8 @@ static void test_checks_guest__mac_forms(void **state)
     (void)state;
     assert_true(mtv_checks_mac_equal("00-0C-29-AB-CD-EF", "00:0c:29:ab:cd:ef"));
     assert_true(mtv_checks_mac_equal("000c.29ab.cdef", "00:0C:29:AB:CD:EF"));
-    assert_false(mtv_checks_mac_equal("00:0c:29:ab:cd:ee", "00:0c:29:ab:cd:ef"));
+    assert_false(
+        mtv_checks_mac_equal("00:0c:29:ab:cd:ee", "00:0c:29:ab:cd:ef"));
     assert_false(mtv_checks_mac_equal(NULL, "00:0c:29:ab:cd:ef"));
     assert_false(mtv_checks_mac_equal("", ""));
 }

@@ -32,18 +32,25 @@ static const struct mtv_checks_src_nic src_nics[] = {
 /* deliberately out of (controller, unit) order */
 static const struct mtv_checks_src_disk src_disks[] = {
     {"Hard disk 3", 5242880, "LocalDS_0", 2002, 1000, 2,
-     "[LocalDS_0] auto-ab12-mtv-win2022-ip-3disks/mtv_win2022_ip_3disks_2.vmdk"},
+     "[LocalDS_0] "
+     "auto-ab12-mtv-win2022-ip-3disks/mtv_win2022_ip_3disks_2.vmdk"},
     {"Hard disk 1", 62914560, "LocalDS_0", 2000, 1000, 0,
      "[LocalDS_0] auto-ab12-mtv-win2022-ip-3disks/mtv_win2022_ip_3disks.vmdk"},
     {"Hard disk 2", 10485760, "LocalDS_0", 2001, 1000, 1,
-     "[LocalDS_0] auto-ab12-mtv-win2022-ip-3disks/mtv_win2022_ip_3disks_1.vmdk"},
+     "[LocalDS_0] "
+     "auto-ab12-mtv-win2022-ip-3disks/mtv_win2022_ip_3disks_1.vmdk"},
 };
 
 #define VM_NAME "auto-ab12-mtv-win2022-ip-3disks-lab-standard--warm-k3j9"
 
 static const struct mtv_checks_source source = {
-    VM_NAME, "421a2b3c-4d5e-6f70-8192-a3b4c5d6e7f8", true, "off", 4, 2, 8192,
-    src_nics, 2, src_disks, 3, NULL, 0,
+    VM_NAME, "421a2b3c-4d5e-6f70-8192-a3b4c5d6e7f8",
+    true,    "off",
+    4,       2,
+    8192,    src_nics,
+    2,       src_disks,
+    3,       NULL,
+    0,
 };
 
 /* ------------------------------------------------------------- fixture */
@@ -125,9 +132,10 @@ static int fake_exec(const struct mtv_checks_exec_req *req,
     assert_string_equal(req->user, "Administrator");
     assert_string_equal(req->vm_name, VM_NAME);
     if (f->ssh_down) {
-        return mtv_error_set(err, MTV_EIO, "ssh", "connect to %s/%s:22: "
-                             "connection refused", req->namespace,
-                             req->vm_name);
+        return mtv_error_set(err, MTV_EIO, "ssh",
+                             "connect to %s/%s:22: "
+                             "connection refused",
+                             req->namespace, req->vm_name);
     }
     res->exit_status = 0;
     if (strcmp(req->command, "true") == 0) {
@@ -301,11 +309,10 @@ static void both_specs(struct fx *f, const char *rel, const char *key,
         if (targets[i] == NULL) {
             continue;
         }
-        assert_int_equal(value != NULL
-                             ? mtv_json_set_string(targets[i], key, value)
-                             : mtv_json_set_number(targets[i], key,
-                                                   (double)num),
-                         0);
+        assert_int_equal(
+            value != NULL ? mtv_json_set_string(targets[i], key, value)
+                          : mtv_json_set_number(targets[i], key, (double)num),
+            0);
     }
 }
 
@@ -341,8 +348,8 @@ static void truncate_array(struct mtv_json *j, const char *path, size_t n)
 
     for (i = 0; i < n; i++) {
         assert_int_equal(
-            mtv_json_push_take(arr, mtv_json_dup(mtv_json_at(
-                                        mtv_json_get(j, path), i))),
+            mtv_json_push_take(
+                arr, mtv_json_dup(mtv_json_at(mtv_json_get(j, path), i))),
             0);
     }
     assert_int_equal(mtv_json_set_take(j, path, arr), 0);
@@ -367,9 +374,8 @@ static void d_wrong_pvc_name(struct fx *f)
     const char *bad = "vol-1-wrong-name-ab3de";
 
     both_specs(f, "volumes[1].persistentVolumeClaim", "claimName", bad, 0);
-    assert_int_equal(mtv_json_set_string(mut(f->pvcs, "items[1].metadata"),
-                                         "name", bad),
-                     0);
+    assert_int_equal(
+        mtv_json_set_string(mut(f->pvcs, "items[1].metadata"), "name", bad), 0);
 }
 
 static void d_wrong_serial(struct fx *f)
@@ -395,9 +401,8 @@ static void d_drop_affinity(struct fx *f)
 
 static void d_wrong_power_state(struct fx *f)
 {
-    assert_int_equal(mtv_json_set_string(f->vm, "status.printableStatus",
-                                         "Stopped"),
-                     0);
+    assert_int_equal(
+        mtv_json_set_string(f->vm, "status.printableStatus", "Stopped"), 0);
     assert_int_equal(mtv_json_set_string(f->vm, "spec.runStrategy", "Halted"),
                      0);
     mtv_json_free(f->vmi);
@@ -421,9 +426,9 @@ static void d_static_ip_lost(struct fx *f)
 
 static void d_insecure_mismatch(struct fx *f)
 {
-    assert_int_equal(mtv_json_set_string(f->secret, "data.insecureSkipVerify",
-                                         "dHJ1ZQ=="),
-                     0);
+    assert_int_equal(
+        mtv_json_set_string(f->secret, "data.insecureSkipVerify", "dHJ1ZQ=="),
+        0);
 }
 
 struct defect_case {
@@ -496,10 +501,10 @@ static void test_checks_validators__defects_table(void **state)
         }
         assert_int_equal(rep.n, MTV_CHECKS_COUNT);
         assert_string_equal(failed, defects[i].failing);
-        assert_int_equal(rep.n_failed, defects[i].failing[0] == '\0'
-                                           ? 0
-                                           : 1 + (strchr(defects[i].failing,
-                                                         ',') != NULL));
+        assert_int_equal(rep.n_failed,
+                         defects[i].failing[0] == '\0'
+                             ? 0
+                             : 1 + (strchr(defects[i].failing, ',') != NULL));
         assert_string_equal(skipped, defects[i].skipped != NULL
                                          ? defects[i].skipped
                                          : "snapshots,disk_count");
@@ -606,15 +611,12 @@ static void c_disk_order(struct fx *f)
     struct mtv_json *v = mut(f->vmi, "spec.volumes");
     struct mtv_json *swapped = mtv_json_new_array();
 
-    assert_int_equal(mtv_json_push_take(swapped,
-                                        mtv_json_dup(mtv_json_at(v, 1))),
-                     0);
-    assert_int_equal(mtv_json_push_take(swapped,
-                                        mtv_json_dup(mtv_json_at(v, 0))),
-                     0);
-    assert_int_equal(mtv_json_push_take(swapped,
-                                        mtv_json_dup(mtv_json_at(v, 2))),
-                     0);
+    assert_int_equal(
+        mtv_json_push_take(swapped, mtv_json_dup(mtv_json_at(v, 1))), 0);
+    assert_int_equal(
+        mtv_json_push_take(swapped, mtv_json_dup(mtv_json_at(v, 0))), 0);
+    assert_int_equal(
+        mtv_json_push_take(swapped, mtv_json_dup(mtv_json_at(v, 2))), 0);
     assert_int_equal(mtv_json_set_take(f->vmi, "spec.volumes", swapped), 0);
 }
 
@@ -654,8 +656,7 @@ static void c_old_cluster_plain_serial(struct fx *f)
 
 static void c_no_serial(struct fx *f)
 {
-    mtv_json_remove(mut(f->vm, "spec.template.spec.domain.firmware"),
-                    "serial");
+    mtv_json_remove(mut(f->vm, "spec.template.spec.domain.firmware"), "serial");
 }
 
 static void c_no_agent_wanted(struct fx *f)
@@ -688,8 +689,9 @@ static void c_gateway_differs(struct fx *f)
 
 static void c_mask_differs(struct fx *f)
 {
-    replace_same_len(f->ipconfig, "255.255.255.0\r\n   IPv4 Address. . . . . "
-                                  ". . . . . . : 192.168.22.154",
+    replace_same_len(f->ipconfig,
+                     "255.255.255.0\r\n   IPv4 Address. . . . . "
+                     ". . . . . . : 192.168.22.154",
                      "255.255.254.0\r\n   IPv4 Address. . . . . "
                      ". . . . . . : 192.168.22.154");
 }
@@ -725,7 +727,8 @@ static const struct mtv_checks_snapshot snaps_after_renamed[] = {
 static struct mtv_checks_source snap_before_src;
 static struct mtv_checks_source snap_after_src;
 
-static void with_snapshots(struct fx *f, const struct mtv_checks_snapshot *after,
+static void with_snapshots(struct fx *f,
+                           const struct mtv_checks_snapshot *after,
                            size_t n_after)
 {
     snap_before_src = source;
@@ -762,7 +765,8 @@ static const struct one_case ones[] = {
      "expected \"true\", found \"false\""},
     {"power_state", c_bad_power, MTV_CHECK_FAIL, "must be \"on\" or \"off\""},
     {"power_state", c_no_power, MTV_CHECK_SKIP, "no target_power_state"},
-    {"cpu", d_wrong_cpu, MTV_CHECK_FAIL, "cores per socket: expected 2, found 4"},
+    {"cpu", d_wrong_cpu, MTV_CHECK_FAIL,
+     "cores per socket: expected 2, found 4"},
     {"memory", d_wrong_memory, MTV_CHECK_FAIL,
      "expected 8192 MiB, found 4096 MiB"},
     {"network", c_network_unmapped, MTV_CHECK_FAIL,
@@ -795,8 +799,7 @@ static const struct one_case ones[] = {
     {"ssh", d_wrong_power_state, MTV_CHECK_SKIP,
      "is not running (printableStatus Stopped); mtvtest does not start it"},
     {"ssh", d_ssh_down, MTV_CHECK_FAIL, "connection refused"},
-    {"static_ip", c_no_static, MTV_CHECK_FAIL,
-     "no static IP interfaces found"},
+    {"static_ip", c_no_static, MTV_CHECK_FAIL, "no static IP interfaces found"},
     {"static_ip", c_gateway_differs, MTV_CHECK_FAIL,
      "gateway expected 192.168.22.1, found 192.168.22.9"},
     {"static_ip", c_mask_differs, MTV_CHECK_FAIL,
@@ -858,17 +861,17 @@ static void test_checks_validators__retries_then_gives_up(void **state)
     assert_int_equal(r.status, MTV_CHECK_FAIL);
     assert_true(f->execs >= 2);
     assert_int_equal(f->waits, f->execs - 1);
-    assert_int_equal(mtv_checks_run_one(&r, "nope", &f->plan, &f->vmin,
-                                        &f->env),
-                     MTV_ENOTFOUND);
+    assert_int_equal(
+        mtv_checks_run_one(&r, "nope", &f->plan, &f->vmin, &f->env),
+        MTV_ENOTFOUND);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checks_validators__defects_table),
-        cmocka_unit_test_setup_teardown(
-            test_checks_validators__order_and_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checks_validators__order_and_names,
+                                        setup, teardown),
         cmocka_unit_test(test_checks_validators__one_by_one),
         cmocka_unit_test_setup_teardown(
             test_checks_validators__retries_then_gives_up, setup, teardown),

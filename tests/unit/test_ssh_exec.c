@@ -22,8 +22,8 @@
 
 #define USER "cloud-user"
 #define PASSWORD "Zq7-test-only-pw-41xR"
-#define PF_PATH                                                              \
-    "/apis/subresources.kubevirt.io/v1/namespaces/custom-vm-namespace/"    \
+#define PF_PATH                                                                \
+    "/apis/subresources.kubevirt.io/v1/namespaces/custom-vm-namespace/"        \
     "virtualmachineinstances/vm1/portforward/22/tcp"
 
 struct world {
@@ -83,9 +83,8 @@ static void test_ssh_exec__tcp_stdout_stderr_status(void **state)
     char fp[128];
 
     mtv_error_clear(&err);
-    assert_int_equal(mtv_ssh_exec(&r, &t, "echo hello; echo oops >&2; exit 3",
-                                  &err),
-                     0);
+    assert_int_equal(
+        mtv_ssh_exec(&r, &t, "echo hello; echo oops >&2; exit 3", &err), 0);
     assert_string_equal(r.out, "hello\n");
     assert_int_equal(r.out_len, 6);
     assert_string_equal(r.err, "oops\n");
@@ -105,10 +104,8 @@ static void test_ssh_exec__tcp_large_output(void **state)
     struct mtv_ssh_result r;
     size_t i;
 
-    assert_int_equal(mtv_ssh_exec(&r, &t,
-                                  "head -c 300000 /dev/zero | tr '\\0' x",
-                                  NULL),
-                     0);
+    assert_int_equal(
+        mtv_ssh_exec(&r, &t, "head -c 300000 /dev/zero | tr '\\0' x", NULL), 0);
     assert_int_equal(r.out_len, 300000);
     for (i = 0; i < r.out_len; i++) {
         assert_int_equal(r.out[i], 'x');
@@ -201,8 +198,7 @@ static void test_ssh_exec__host_key_changes_within_a_run(void **state)
 /* ----------------------------------------------------- over WebSocket */
 
 static int ws_exec(int relay_port, struct mtv_ssh_hostkeys *keys,
-                   const char *cmd, struct mtv_ssh_result *r,
-                   unsigned *pongs)
+                   const char *cmd, struct mtv_ssh_result *r, unsigned *pongs)
 {
     struct mtv_ws_conn *c = NULL;
     struct mtv_ssh_io io;
@@ -245,8 +241,7 @@ static void test_ssh_exec__over_websocket(void **state)
     mtv_ssh_result_dispose(&r);
     /* large output arrives fragmented (gorilla-style frames) */
     assert_int_equal(ws_exec(w->relay.port, w->keys,
-                             "head -c 300000 /dev/zero | tr '\\0' y", &r,
-                             NULL),
+                             "head -c 300000 /dev/zero | tr '\\0' y", &r, NULL),
                      0);
     assert_int_equal(r.out_len, 300000);
     assert_int_equal(r.out[299999], 'y');
@@ -261,11 +256,9 @@ static void test_ssh_exec__websocket_keepalive_pongs(void **state)
     unsigned pongs = 0;
 
     /* pings every 0.2 s; no pong for 1 s drops the tunnel */
-    assert_int_equal(fake_ws_relay_start(strict, w->server.port, 0.2, 1.0),
-                     0);
-    assert_int_equal(ws_exec(strict->port, w->keys, "sleep 2.5; echo done", &r,
-                             &pongs),
-                     0);
+    assert_int_equal(fake_ws_relay_start(strict, w->server.port, 0.2, 1.0), 0);
+    assert_int_equal(
+        ws_exec(strict->port, w->keys, "sleep 2.5; echo done", &r, &pongs), 0);
     assert_string_equal(r.out, "done\n");
     assert_true(pongs >= 5);
     mtv_ssh_result_dispose(&r);
@@ -288,8 +281,7 @@ static void test_ssh_exec__websocket_refused_before_upgrade(void **state)
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     close(fd);
-    assert_int_equal(fake_ws_relay_start(dead, ntohs(a.sin_port), 1.0, 60),
-                     0);
+    assert_int_equal(fake_ws_relay_start(dead, ntohs(a.sin_port), 1.0, 60), 0);
     mtv_error_clear(&err);
     assert_int_equal(fake_ws_connect(&c, dead->port, PF_PATH, &err),
                      MTV_EREMOTE);

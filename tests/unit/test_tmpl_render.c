@@ -33,13 +33,15 @@ struct render_case {
 
 static const struct render_case renders[] = {
     /* the reference scenario's template (comprehensive warm) */
-    {"{{ .FileName | trimSuffix \".vmdk\" | replace \"_\" \"-\" }}-{{.DiskIndex}}",
+    {"{{ .FileName | trimSuffix \".vmdk\" | replace \"_\" \"-\" "
+     "}}-{{.DiskIndex}}",
      "mtv-win2022-ip-3disks-1-1"},
     /* Forklift's built-in default and its documented examples */
     {"{{trunc 15 .PlanName}}-{{trunc 15 .TargetVmName}}-disk-{{.DiskIndex}}",
      "warm-plan-rhel9-web-disk-1"},
     {"{{.TargetVmName}}-disk-{{.DiskIndex}}", "rhel9-web-disk-1"},
-    {"{{if eq .DiskIndex .RootDiskIndex}}root{{else}}data{{end}}-{{.DiskIndex}}",
+    {"{{if eq .DiskIndex "
+     ".RootDiskIndex}}root{{else}}data{{end}}-{{.DiskIndex}}",
      "data-1"},
     {"{{if .Shared}}shared-{{end}}{{.VmName | lower}}-{{.DiskIndex}}",
      "auto-ab12-mtv-win2022-ip-3disks-1"},
@@ -79,8 +81,7 @@ static const struct render_case renders[] = {
     {"{{ mustRegexReplaceAll \"(?P<n>[0-9]+)\" \"v12\" \"<$n>\" }}", "v<12>"},
     {"{{ add 1 2 3 }} {{ add1 .DiskIndex }} {{ sub 5 7 }} {{ mul 2 3 4 }}",
      "6 2 -2 24"},
-    {"{{ div 7 2 }} {{ mod 7 2 }} {{ max 1 9 3 }} {{ min 4 -1 }}",
-     "3 1 9 -1"},
+    {"{{ div 7 2 }} {{ mod 7 2 }} {{ max 1 9 3 }} {{ min 4 -1 }}", "3 1 9 -1"},
     {"{{ floor 2.7 }} {{ ceil 2.1 }} {{ round 2.345 2 }} {{ round 2.5 0 }}",
      "2 3 2.35 3"},
     {"{{ add \"3\" 4 }}", "7"},

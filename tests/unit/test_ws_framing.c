@@ -79,9 +79,8 @@ static int fs_send(struct mtv_http_stream *s, const void *p, size_t n,
     return mtv_buf_append(&fs->sent, p, n);
 }
 
-static int fs_recv(struct mtv_http_stream *s, void *p, size_t cap,
-                   size_t *got, const struct mtv_deadline *d,
-                   struct mtv_error *err)
+static int fs_recv(struct mtv_http_stream *s, void *p, size_t cap, size_t *got,
+                   const struct mtv_deadline *d, struct mtv_error *err)
 {
     struct fake_stream *fs = s->self;
     size_t end;
@@ -182,17 +181,16 @@ static void test_ws_framing__accept_rfc_vector(void **state)
     struct mtv_error err;
 
     (void)state;
-    assert_int_equal(mtv_ws_accept_for("dGhlIHNhbXBsZSBub25jZQ==", accept,
-                                       NULL),
-                     0);
+    assert_int_equal(
+        mtv_ws_accept_for("dGhlIHNhbXBsZSBub25jZQ==", accept, NULL), 0);
     assert_string_equal(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     assert_int_equal(mtv_ws_check_accept("dGhlIHNhbXBsZSBub25jZQ==",
                                          "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", NULL),
                      0);
     mtv_error_clear(&err);
-    assert_int_equal(mtv_ws_check_accept("dGhlIHNhbXBsZSBub25jZQ==", "nope",
-                                         &err),
-                     MTV_EPROTO);
+    assert_int_equal(
+        mtv_ws_check_accept("dGhlIHNhbXBsZSBub25jZQ==", "nope", &err),
+        MTV_EPROTO);
     assert_int_equal(mtv_ws_key_new(key, NULL), 0);
     assert_int_equal(strlen(key), 24);
     assert_int_equal(key[22], '=');
@@ -245,16 +243,16 @@ struct decode_case {
     const uint8_t *bytes;
     size_t len;
     bool reassemble;
-    int want_rc;       /* of the last next() call */
-    int want_opcode;   /* of the first popped frame */
+    int want_rc;     /* of the last next() call */
+    int want_opcode; /* of the first popped frame */
     const char *want_payload;
 };
 
 static const uint8_t d_hello[] = {0x81, 0x05, 'H', 'e', 'l', 'l', 'o'};
 static const uint8_t d_frag[] = {0x01, 0x03, 'H', 'e', 'l',
                                  0x80, 0x02, 'l', 'o'};
-static const uint8_t d_frag_ping[] = {0x02, 0x02, 'a', 'b', 0x89, 0x01, 'p',
-                                      0x80, 0x01, 'c'};
+static const uint8_t d_frag_ping[] = {0x02, 0x02, 'a',  'b',  0x89,
+                                      0x01, 'p',  0x80, 0x01, 'c'};
 static const uint8_t d_masked[] = {0x82, 0x81, 1, 2, 3, 4, 'x'};
 static const uint8_t d_rsv[] = {0xc2, 0x01, 'x'};
 static const uint8_t d_orphan_cont[] = {0x80, 0x01, 'x'};
@@ -266,8 +264,7 @@ static const uint8_t d_close[] = {0x88, 0x04, 0x03, 0xe9, 'o', 'k'};
 static const uint8_t d_partial[] = {0x82, 0x05, 'a', 'b'};
 
 static const struct decode_case decodes[] = {
-    {"unmasked text", d_hello, sizeof(d_hello), false, 1, MTV_WS_TEXT,
-     "Hello"},
+    {"unmasked text", d_hello, sizeof(d_hello), false, 1, MTV_WS_TEXT, "Hello"},
     {"fragments reassembled", d_frag, sizeof(d_frag), true, 1, MTV_WS_TEXT,
      "Hello"},
     {"ping between fragments pops first", d_frag_ping, sizeof(d_frag_ping),
@@ -285,10 +282,9 @@ static const struct decode_case decodes[] = {
      MTV_EPROTO, -1, NULL},
     {"ping over 125 bytes", d_big_ping, sizeof(d_big_ping), false, MTV_EPROTO,
      -1, NULL},
-    {"message inside a message", d_nested, sizeof(d_nested), true,
-     MTV_EPROTO, -1, NULL},
-    {"unknown opcode", d_opcode, sizeof(d_opcode), false, MTV_EPROTO, -1,
-     NULL},
+    {"message inside a message", d_nested, sizeof(d_nested), true, MTV_EPROTO,
+     -1, NULL},
+    {"unknown opcode", d_opcode, sizeof(d_opcode), false, MTV_EPROTO, -1, NULL},
 };
 
 static void test_ws_framing__decode_table(void **state)
@@ -344,8 +340,7 @@ static void test_ws_framing__byte_at_a_time_reassembly(void **state)
     (void)state;
     mtv_ws_decoder_init(&d, true, 0);
     for (i = 0; i < sizeof(d_frag_ping); i++) {
-        assert_int_equal(mtv_ws_decoder_feed(&d, &d_frag_ping[i], 1, NULL),
-                         0);
+        assert_int_equal(mtv_ws_decoder_feed(&d, &d_frag_ping[i], 1, NULL), 0);
         while (mtv_ws_decoder_next(&d, &f, NULL) == 1) {
             if (f.opcode == MTV_WS_PING) {
                 pings++;
@@ -419,9 +414,8 @@ static void test_ws_framing__recorded_tunnel_ends_with_eof(void **state)
     for (;;) {
         size_t k = 0;
 
-        assert_int_equal(mtv_ws_conn_recv(conn, buf, sizeof(buf), &k, &dl,
-                                          NULL),
-                         0);
+        assert_int_equal(
+            mtv_ws_conn_recv(conn, buf, sizeof(buf), &k, &dl, NULL), 0);
         if (k == 0) {
             break;
         }
@@ -478,8 +472,7 @@ static void test_ws_framing__send_and_close_handshake(void **state)
     load_hex(&c, "portforward-close.hex");
     conn = open_conn(&fs, &c);
     memset(big, 'z', sizeof(big));
-    assert_int_equal(mtv_ws_conn_send(conn, "SSH-2.0-x\r\n", 11, &dl, NULL),
-                     0);
+    assert_int_equal(mtv_ws_conn_send(conn, "SSH-2.0-x\r\n", 11, &dl, NULL), 0);
     assert_int_equal(mtv_ws_conn_recv(conn, buf, sizeof(buf), &k, &dl, NULL),
                      0);
     assert_int_equal(k, 5);

@@ -17,9 +17,10 @@ void mtv_checks__affinity(struct mtv_check_result *r,
         return;
     }
     if (have == NULL || mtv_json_size(have) == 0) {
-        check_set(r, MTV_CHECK_FAIL, "VM %s/%s has no "
-                  "spec.template.spec.affinity", ctx->dest->namespace,
-                  ctx->dest->name);
+        check_set(r, MTV_CHECK_FAIL,
+                  "VM %s/%s has no "
+                  "spec.template.spec.affinity",
+                  ctx->dest->namespace, ctx->dest->name);
         return;
     }
     if (mtv_json_equal(want, have)) {
@@ -28,8 +29,10 @@ void mtv_checks__affinity(struct mtv_check_result *r,
     }
     w = mtv_json_print(want, false);
     h = mtv_json_print(have, false);
-    check_set(r, MTV_CHECK_FAIL, "spec.template.spec.affinity: expected "
-              "%.900s, found %.900s", w != NULL ? w : "?", h != NULL ? h : "?");
+    check_set(r, MTV_CHECK_FAIL,
+              "spec.template.spec.affinity: expected "
+              "%.900s, found %.900s",
+              w != NULL ? w : "?", h != NULL ? h : "?");
     free(w);
     free(h);
 }

@@ -16,12 +16,14 @@ void mtv_checks__cpu(struct mtv_check_result *r, const struct check_ctx *ctx)
     }
     want_sockets = s->num_cpu / s->cores_per_socket;
     if (s->cores_per_socket != cores) {
-        check_problem(&b, "cores per socket: expected %d, found %lld "
+        check_problem(&b,
+                      "cores per socket: expected %d, found %lld "
                       "(spec.template.spec.domain.cpu.cores)",
                       s->cores_per_socket, cores);
     }
     if (want_sockets != sockets) {
-        check_problem(&b, "sockets: expected %lld, found %lld "
+        check_problem(&b,
+                      "sockets: expected %lld, found %lld "
                       "(spec.template.spec.domain.cpu.sockets)",
                       want_sockets, sockets);
     }

@@ -58,7 +58,8 @@ void mtv_checks__guest_agent(struct mtv_check_result *r,
     char last[512] = "";
 
     if (!ctx->vm->guest_agent) {
-        check_set(r, MTV_CHECK_SKIP, "the scenario does not ask for the "
+        check_set(r, MTV_CHECK_SKIP,
+                  "the scenario does not ask for the "
                   "guest agent");
         return;
     }
@@ -70,10 +71,11 @@ void mtv_checks__guest_agent(struct mtv_check_result *r,
         return;
     }
     if (ctx->env->get_vmi == NULL || !wait_agent(ctx, last, sizeof(last))) {
-        check_set(r, MTV_CHECK_FAIL, "VMI %s/%s: expected condition "
-                  "AgentConnected=True, not found%s%s", ctx->dest->namespace,
-                  ctx->dest->name, last[0] != '\0' ? "; last error: " : "",
-                  last);
+        check_set(r, MTV_CHECK_FAIL,
+                  "VMI %s/%s: expected condition "
+                  "AgentConnected=True, not found%s%s",
+                  ctx->dest->namespace, ctx->dest->name,
+                  last[0] != '\0' ? "; last error: " : "", last);
         return;
     }
     check_set(r, MTV_CHECK_PASS, "VMI condition AgentConnected became True");

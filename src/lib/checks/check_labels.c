@@ -2,8 +2,7 @@
  * the session id) on spec.template.metadata.labels; extras allowed. */
 #include "checks/checks_priv.h"
 
-void mtv_checks__labels(struct mtv_check_result *r,
-                        const struct check_ctx *ctx)
+void mtv_checks__labels(struct mtv_check_result *r, const struct check_ctx *ctx)
 {
     const struct mtv_json *want = ctx->plan->target_labels;
     const struct mtv_json *have = ctx->dest->labels;
@@ -15,10 +14,11 @@ void mtv_checks__labels(struct mtv_check_result *r,
         return;
     }
     if (have == NULL || mtv_json_size(have) == 0) {
-        check_set(r, MTV_CHECK_FAIL, "VM %s/%s has no "
+        check_set(r, MTV_CHECK_FAIL,
+                  "VM %s/%s has no "
                   "spec.template.metadata.labels; expected %zu target "
-                  "label(s)", ctx->dest->namespace, ctx->dest->name,
-                  mtv_json_size(want));
+                  "label(s)",
+                  ctx->dest->namespace, ctx->dest->name, mtv_json_size(want));
         return;
     }
     for (e = mtv_json_first(want); e != NULL; e = mtv_json_next(e)) {
@@ -28,7 +28,8 @@ void mtv_checks__labels(struct mtv_check_result *r,
                                 : mtv_json_string_value(e);
         const struct mtv_json *got = NULL;
 
-        for (got = mtv_json_first(have); got != NULL; got = mtv_json_next(got)) {
+        for (got = mtv_json_first(have); got != NULL;
+             got = mtv_json_next(got)) {
             if (mtv_str_eq(mtv_json_key(got), key)) {
                 break;
             }

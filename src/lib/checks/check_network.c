@@ -35,8 +35,8 @@ static const char *mapped_network(const struct mtv_json *map, const char *key)
     return NULL;
 }
 
-static const struct mtv_checks_dest_nic *nic_by_mac(
-    const struct mtv_checks_dest *d, const char *mac)
+static const struct mtv_checks_dest_nic *
+nic_by_mac(const struct mtv_checks_dest *d, const char *mac)
 {
     size_t i;
 
@@ -66,14 +66,18 @@ void mtv_checks__network(struct mtv_check_result *r,
         const struct mtv_checks_dest_nic *d = nic_by_mac(ctx->dest, n->mac);
 
         if (want == NULL) {
-            check_problem(&b, "%s (%s): network \"%s\" not found in the "
-                          "migration map", n->label, n->mac, n->network);
+            check_problem(&b,
+                          "%s (%s): network \"%s\" not found in the "
+                          "migration map",
+                          n->label, n->mac, n->network);
         } else if (d == NULL) {
             check_problem(&b, "%s: no destination interface with MAC %s",
                           n->label, n->mac);
         } else if (!mtv_str_eq(d->network, want)) {
-            check_problem(&b, "%s (%s): expected network \"%s\", found \"%s\" "
-                          "on interface %s", n->label, n->mac, want,
+            check_problem(&b,
+                          "%s (%s): expected network \"%s\", found \"%s\" "
+                          "on interface %s",
+                          n->label, n->mac, want,
                           d->network != NULL ? d->network : "", d->name);
         }
     }

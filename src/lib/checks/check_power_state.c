@@ -16,17 +16,21 @@ void mtv_checks__power_state(struct mtv_check_result *r,
         from = "source_vm_power";
     }
     if (want == NULL || want[0] == '\0') {
-        check_set(r, MTV_CHECK_SKIP, "no target_power_state and no "
+        check_set(r, MTV_CHECK_SKIP,
+                  "no target_power_state and no "
                   "source_vm_power in the scenario");
         return;
     }
     if (strcmp(want, "on") != 0 && strcmp(want, "off") != 0) {
-        check_set(r, MTV_CHECK_FAIL, "%s must be \"on\" or \"off\", found "
-                  "\"%s\"", from, want);
+        check_set(r, MTV_CHECK_FAIL,
+                  "%s must be \"on\" or \"off\", found "
+                  "\"%s\"",
+                  from, want);
         return;
     }
     if (strcmp(want, found) != 0) {
-        check_set(r, MTV_CHECK_FAIL, "VM %s/%s power state: expected \"%s\" "
+        check_set(r, MTV_CHECK_FAIL,
+                  "VM %s/%s power state: expected \"%s\" "
                   "(%s), found \"%s\" (printableStatus %s)",
                   ctx->dest->namespace, ctx->dest->name, want, from, found,
                   ctx->dest->printable_status != NULL

@@ -10,10 +10,10 @@ void mtv_checks__provider_ssl(struct mtv_check_result *r,
 {
     const struct mtv_checks_plan *p = ctx->plan;
     const char *want = p->source_insecure_skip_verify ? "true" : "false";
-    const char *sname = mtv_json_string_or(p->provider, "spec.secret.name",
-                                           NULL);
-    const char *sns = mtv_json_string_or(p->provider, "spec.secret.namespace",
-                                         "");
+    const char *sname =
+        mtv_json_string_or(p->provider, "spec.secret.name", NULL);
+    const char *sns =
+        mtv_json_string_or(p->provider, "spec.secret.namespace", "");
     const char *b64 = NULL;
     char *found = NULL;
 
@@ -28,28 +28,38 @@ void mtv_checks__provider_ssl(struct mtv_check_result *r,
         return;
     }
     if (p->provider_secret == NULL) {
-        check_set(r, MTV_CHECK_FAIL, "Secret %s/%s of the source Provider not "
-                  "found", sns, sname);
+        check_set(r, MTV_CHECK_FAIL,
+                  "Secret %s/%s of the source Provider not "
+                  "found",
+                  sns, sname);
         return;
     }
-    b64 = mtv_json_string_or(p->provider_secret, "data.insecureSkipVerify",
-                             NULL);
+    b64 =
+        mtv_json_string_or(p->provider_secret, "data.insecureSkipVerify", NULL);
     if (b64 == NULL) {
-        check_set(r, MTV_CHECK_FAIL, "Secret %s/%s: data.insecureSkipVerify "
-                  "missing, expected \"%s\"", sns, sname, want);
+        check_set(r, MTV_CHECK_FAIL,
+                  "Secret %s/%s: data.insecureSkipVerify "
+                  "missing, expected \"%s\"",
+                  sns, sname, want);
         return;
     }
     if (check_base64_decode(b64, &found) < 0) {
-        check_set(r, MTV_CHECK_FAIL, "Secret %s/%s: data.insecureSkipVerify "
-                  "is not base64", sns, sname);
+        check_set(r, MTV_CHECK_FAIL,
+                  "Secret %s/%s: data.insecureSkipVerify "
+                  "is not base64",
+                  sns, sname);
         return;
     }
     if (strcmp(found, want) != 0) {
-        check_set(r, MTV_CHECK_FAIL, "Secret %s/%s data.insecureSkipVerify: "
-                  "expected \"%s\", found \"%.40s\"", sns, sname, want, found);
+        check_set(r, MTV_CHECK_FAIL,
+                  "Secret %s/%s data.insecureSkipVerify: "
+                  "expected \"%s\", found \"%.40s\"",
+                  sns, sname, want, found);
     } else {
-        check_set(r, MTV_CHECK_PASS, "Secret %s/%s insecureSkipVerify is "
-                  "\"%s\"", sns, sname, found);
+        check_set(r, MTV_CHECK_PASS,
+                  "Secret %s/%s insecureSkipVerify is "
+                  "\"%s\"",
+                  sns, sname, found);
     }
     free(found);
 }

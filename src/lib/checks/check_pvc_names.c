@@ -139,8 +139,10 @@ static void check_disk(struct mtv_buf *b, const struct mtv_tmpl *t,
     }
     m = find_match(ctx, want, used);
     if (m < 0) {
-        check_problem(b, "disk %zu (%s): no PVC %s \"%s\" (template \"%s\"); "
-                      "unmatched PVCs: ", i, file_base(disk->file),
+        check_problem(b,
+                      "disk %zu (%s): no PVC %s \"%s\" (template \"%s\"); "
+                      "unmatched PVCs: ",
+                      i, file_base(disk->file),
                       ctx->plan->pvc_name_use_generate_name ? "starting with"
                                                             : "named",
                       want, ctx->plan->pvc_name_template);
@@ -151,9 +153,10 @@ static void check_disk(struct mtv_buf *b, const struct mtv_tmpl *t,
         used[m] = true;
         if (check_is_vsphere(ctx) &&
             ctx->dest->disks[m].unit_number != (int)i) {
-            check_problem(b, "disk %zu: PVC %s is volume %d, expected %zu "
-                          "(disk order not preserved)", i,
-                          ctx->dest->disks[m].pvc_name,
+            check_problem(b,
+                          "disk %zu: PVC %s is volume %d, expected %zu "
+                          "(disk order not preserved)",
+                          i, ctx->dest->disks[m].pvc_name,
                           ctx->dest->disks[m].unit_number, i);
         }
     }
@@ -183,7 +186,8 @@ void mtv_checks__pvc_names(struct mtv_check_result *r,
         return;
     }
     if (!check_is_vsphere(ctx) && needs_vsphere_data(text)) {
-        check_set(r, MTV_CHECK_SKIP, "the template uses .FileName/.DiskIndex, "
+        check_set(r, MTV_CHECK_SKIP,
+                  "the template uses .FileName/.DiskIndex, "
                   "only known for vsphere sources");
         return;
     }
@@ -206,8 +210,7 @@ void mtv_checks__pvc_names(struct mtv_check_result *r,
     for (i = 0; i < s->n_disks; i++) {
         check_disk(&b, t, ctx, order[i], i, used);
     }
-    check_finish(r, &b, "%zu PVC name(s) as \"%s\" predicts", s->n_disks,
-                 text);
+    check_finish(r, &b, "%zu PVC name(s) as \"%s\" predicts", s->n_disks, text);
 out:
     mtv_tmpl_free(t);
     free(order);

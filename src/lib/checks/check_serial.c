@@ -52,8 +52,7 @@ static int at_least_4_20(const char *v)
     return major > 4 || (major == 4 && minor >= 20);
 }
 
-void mtv_checks__serial(struct mtv_check_result *r,
-                        const struct check_ctx *ctx)
+void mtv_checks__serial(struct mtv_check_result *r, const struct check_ctx *ctx)
 {
     const char *found = ctx->dest->serial;
     const char *uuid = ctx->src->uuid;
@@ -67,14 +66,17 @@ void mtv_checks__serial(struct mtv_check_result *r,
         return;
     }
     if (found == NULL || found[0] == '\0') {
-        check_set(r, MTV_CHECK_FAIL, "VM %s/%s has no "
+        check_set(r, MTV_CHECK_FAIL,
+                  "VM %s/%s has no "
                   "spec.template.spec.domain.firmware.serial",
                   ctx->dest->namespace, ctx->dest->name);
         return;
     }
     if (uuid == NULL || !vmware_serial(uuid, vmw, sizeof(vmw))) {
-        check_set(r, MTV_CHECK_FAIL, "the source VM has no usable BIOS UUID "
-                  "(\"%s\")", uuid != NULL ? uuid : "");
+        check_set(r, MTV_CHECK_FAIL,
+                  "the source VM has no usable BIOS UUID "
+                  "(\"%s\")",
+                  uuid != NULL ? uuid : "");
         return;
     }
     ok_vmw = mtv_str_case_eq(found, vmw);
@@ -84,7 +86,8 @@ void mtv_checks__serial(struct mtv_check_result *r,
         check_set(r, MTV_CHECK_PASS, "serial \"%s\" preserved", found);
         return;
     }
-    check_set(r, MTV_CHECK_FAIL, "domain.firmware.serial: expected \"%s\" "
+    check_set(r, MTV_CHECK_FAIL,
+              "domain.firmware.serial: expected \"%s\" "
               "(cluster version %s), found \"%s\"",
               modern == 0 ? uuid : vmw,
               ctx->plan->cluster_version != NULL ? ctx->plan->cluster_version

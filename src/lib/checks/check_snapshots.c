@@ -16,8 +16,8 @@ static int by_id(const void *a, const void *b)
     return strcmp(p, q);
 }
 
-static const struct mtv_checks_snapshot **sorted(
-    const struct mtv_checks_source *s)
+static const struct mtv_checks_snapshot **
+sorted(const struct mtv_checks_source *s)
 {
     const struct mtv_checks_snapshot **v =
         calloc(s->n_snapshots + 1, sizeof(*v));
@@ -72,7 +72,8 @@ void mtv_checks__snapshots(struct mtv_check_result *r,
     size_t i;
 
     if (!check_is_vsphere(ctx) || n == 0) {
-        check_set(r, MTV_CHECK_SKIP, "the source VM had no snapshots before "
+        check_set(r, MTV_CHECK_SKIP,
+                  "the source VM had no snapshots before "
                   "migration");
         return;
     }

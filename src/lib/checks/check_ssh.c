@@ -10,10 +10,10 @@
 void mtv_checks__ssh(struct mtv_check_result *r, const struct check_ctx *ctx)
 {
     const struct mtv_checks_plan *p = ctx->plan;
-    int64_t timeout = p->ssh_timeout_ms > 0 ? p->ssh_timeout_ms
-                                            : DEFAULT_TIMEOUT_MS;
-    int64_t every = p->ssh_interval_ms > 0 ? p->ssh_interval_ms
-                                           : DEFAULT_INTERVAL_MS;
+    int64_t timeout =
+        p->ssh_timeout_ms > 0 ? p->ssh_timeout_ms : DEFAULT_TIMEOUT_MS;
+    int64_t every =
+        p->ssh_interval_ms > 0 ? p->ssh_interval_ms : DEFAULT_INTERVAL_MS;
     struct check_retry retry;
     const char *user = NULL;
     const char *password = NULL;
@@ -39,16 +39,19 @@ void mtv_checks__ssh(struct mtv_check_result *r, const struct check_ctx *ctx)
         attempts++;
         check_exec_res_dispose(&res);
         if (rc == 0) {
-            check_set(r, MTV_CHECK_PASS, "SSH as %s to %s/%s works (attempt "
-                      "%d)", user, ctx->dest->namespace, ctx->dest->name,
-                      attempts);
+            check_set(r, MTV_CHECK_PASS,
+                      "SSH as %s to %s/%s works (attempt "
+                      "%d)",
+                      user, ctx->dest->namespace, ctx->dest->name, attempts);
             return;
         }
         if (!check_retry_again(&retry, ctx)) {
             break;
         }
     }
-    check_set(r, MTV_CHECK_FAIL, "SSH as %s to %s/%s failed %d time(s) "
-              "within %.1f s: %s", user, ctx->dest->namespace,
-              ctx->dest->name, attempts, (double)timeout / 1000.0, err.msg);
+    check_set(r, MTV_CHECK_FAIL,
+              "SSH as %s to %s/%s failed %d time(s) "
+              "within %.1f s: %s",
+              user, ctx->dest->namespace, ctx->dest->name, attempts,
+              (double)timeout / 1000.0, err.msg);
 }

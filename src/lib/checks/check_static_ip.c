@@ -70,13 +70,17 @@ static int verify(const struct mtv_guest_ifaces *v,
     const struct mtv_guest_iface *f = find_iface(v, e);
 
     if (f == NULL) {
-        snprintf(msg, size, "no guest interface with MAC %s (or named like "
-                 "\"%s\")", e->nic->mac, e->nic->label);
+        snprintf(msg, size,
+                 "no guest interface with MAC %s (or named like "
+                 "\"%s\")",
+                 e->nic->mac, e->nic->label);
         return -1;
     }
     if (!mtv_strv_contains(&f->ips, e->ip->ip)) {
-        snprintf(msg, size, "interface %s (MAC %s): expected IP %s, found "
-                 "%s%s", f->name, e->nic->mac, e->ip->ip,
+        snprintf(msg, size,
+                 "interface %s (MAC %s): expected IP %s, found "
+                 "%s%s",
+                 f->name, e->nic->mac, e->ip->ip,
                  f->ips.len > 0 ? f->ips.items[0] : "none",
                  f->ips.len > 1 ? " and more" : "");
         return -1;
@@ -132,8 +136,8 @@ static int attempt(const struct check_ctx *ctx, const struct static_entry *e,
 
 /* Retry one entry until it holds or the deadline passes. */
 static bool check_entry(const struct check_ctx *ctx,
-                        const struct static_entry *e,
-                        struct check_retry *retry, char *msg, size_t size)
+                        const struct static_entry *e, struct check_retry *retry,
+                        char *msg, size_t size)
 {
     for (;;) {
         if (attempt(ctx, e, msg, size) == 0) {
@@ -209,7 +213,8 @@ void mtv_checks__static_ip(struct mtv_check_result *r,
     }
     n = static_entries(ctx->before, entries, 32);
     if (n == 0) {
-        check_set(r, MTV_CHECK_FAIL, "preserve_static_ips is enabled but no "
+        check_set(r, MTV_CHECK_FAIL,
+                  "preserve_static_ips is enabled but no "
                   "static IP interfaces found on the source VM %s",
                   ctx->before->name != NULL ? ctx->before->name : "");
         return;

@@ -57,8 +57,10 @@ void mtv_checks__storage(struct mtv_check_result *r,
     size_t i;
 
     if (d->n_disks != ctx->src->n_disks) {
-        check_problem(&b, "disks count: expected %zu, found %zu PVC-backed "
-                      "volume(s)", ctx->src->n_disks, d->n_disks);
+        check_problem(&b,
+                      "disks count: expected %zu, found %zu PVC-backed "
+                      "volume(s)",
+                      ctx->src->n_disks, d->n_disks);
     }
     for (i = 0; i < d->n_disks; i++) {
         const struct mtv_checks_dest_disk *k = &d->disks[i];
@@ -67,8 +69,10 @@ void mtv_checks__storage(struct mtv_check_result *r,
             check_problem(&b, "PVC %s of volume %s not found", k->pvc_name,
                           k->volume);
         } else if (sc != NULL && !mtv_str_eq(k->storage_class, sc)) {
-            check_problem(&b, "PVC %s: storage class expected \"%s\", found "
-                          "\"%s\"", k->pvc_name, sc,
+            check_problem(&b,
+                          "PVC %s: storage class expected \"%s\", found "
+                          "\"%s\"",
+                          k->pvc_name, sc,
                           k->storage_class != NULL ? k->storage_class : "");
         }
     }

@@ -32,10 +32,9 @@ static const struct check_def table[MTV_CHECKS_COUNT] = {
 };
 
 static const char *const names[MTV_CHECKS_COUNT] = {
-    "provider_ssl", "power_state", "cpu",         "memory", "network",
-    "storage",      "pvc_names",   "snapshots",   "labels", "affinity",
-    "serial",       "guest_agent", "ssh",         "static_ip",
-    "disk_count",
+    "provider_ssl", "power_state", "cpu",       "memory",    "network",
+    "storage",      "pvc_names",   "snapshots", "labels",    "affinity",
+    "serial",       "guest_agent", "ssh",       "static_ip", "disk_count",
 };
 
 const char *const *mtv_checks_names(size_t *n)
@@ -176,9 +175,8 @@ void check_exec_res_dispose(struct mtv_checks_exec_res *res)
     memset(res, 0, sizeof(*res));
 }
 
-bool check_guest_creds(struct mtv_check_result *r,
-                       const struct check_ctx *ctx, const char **user,
-                       const char **password)
+bool check_guest_creds(struct mtv_check_result *r, const struct check_ctx *ctx,
+                       const char **user, const char **password)
 {
     const struct mtv_checks_plan *p = ctx->plan;
     bool win = ctx->src->win_os;
@@ -204,8 +202,8 @@ int check_exec(const struct check_ctx *ctx, const char *command,
     bool win = ctx->src->win_os;
 
     user = win ? ctx->plan->guest_win_user : ctx->plan->guest_linux_user;
-    password = win ? ctx->plan->guest_win_password
-                   : ctx->plan->guest_linux_password;
+    password =
+        win ? ctx->plan->guest_win_password : ctx->plan->guest_linux_password;
     memset(&req, 0, sizeof(req));
     req.vm_name = ctx->dest->name;
     req.namespace = ctx->dest->namespace;

@@ -64,9 +64,8 @@ void check_exec_res_dispose(struct mtv_checks_exec_res *res);
 
 /* Guest credentials for the source OS; false (and a failure set) when
  * missing. */
-bool check_guest_creds(struct mtv_check_result *r,
-                       const struct check_ctx *ctx, const char **user,
-                       const char **password);
+bool check_guest_creds(struct mtv_check_result *r, const struct check_ctx *ctx,
+                       const char **user, const char **password);
 
 /* Decode base64 (standard alphabet, padding optional). Caller frees. */
 int check_base64_decode(const char *in, char **out);

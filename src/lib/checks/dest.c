@@ -31,11 +31,20 @@ int mtv_checks_parse_quantity(const char *s, long long *out)
         const char *suffix;
         double mult;
     } units[] = {
-        {"Ki", 1024.0},        {"Mi", 1048576.0},    {"Gi", 1073741824.0},
-        {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0},
-        {"Ei", 1152921504606846976.0}, {"m", 0.001}, {"k", 1e3},
-        {"M", 1e6},            {"G", 1e9},           {"T", 1e12},
-        {"P", 1e15},           {"E", 1e18},          {"", 1.0},
+        {"Ki", 1024.0},
+        {"Mi", 1048576.0},
+        {"Gi", 1073741824.0},
+        {"Ti", 1099511627776.0},
+        {"Pi", 1125899906842624.0},
+        {"Ei", 1152921504606846976.0},
+        {"m", 0.001},
+        {"k", 1e3},
+        {"M", 1e6},
+        {"G", 1e9},
+        {"T", 1e12},
+        {"P", 1e15},
+        {"E", 1e18},
+        {"", 1.0},
     };
     char *end = NULL;
     double v;
@@ -64,7 +73,8 @@ int mtv_checks_parse_quantity(const char *s, long long *out)
 }
 
 /* The spec the domain facts come from: the VMI's, else the template's. */
-static const struct mtv_json *domain_spec(const struct mtv_checks_dest_input *in)
+static const struct mtv_json *
+domain_spec(const struct mtv_checks_dest_input *in)
 {
     const struct mtv_json *s = mtv_json_get(in->vmi, "spec");
 
@@ -80,8 +90,8 @@ static void read_cpu_memory(struct mtv_checks_dest *d,
     d->cores = mtv_json_int_or(spec, "domain.cpu.cores", 0);
     d->sockets = mtv_json_int_or(spec, "domain.cpu.sockets", 0);
     if (mem == NULL) {
-        mem = mtv_json_string_or(spec, "domain.resources.requests.memory",
-                                 NULL);
+        mem =
+            mtv_json_string_or(spec, "domain.resources.requests.memory", NULL);
     }
     d->memory_mb = -1;
     if (mem != NULL && mtv_checks_parse_quantity(mem, &bytes) == 0) {
@@ -90,8 +100,7 @@ static void read_cpu_memory(struct mtv_checks_dest *d,
 }
 
 /* networks[] entry with this name: "pod" or the NAD part of multus. */
-static const char *network_of(const struct mtv_json *networks,
-                              const char *name)
+static const char *network_of(const struct mtv_json *networks, const char *name)
 {
     const struct mtv_json *n = NULL;
 
@@ -172,8 +181,8 @@ static int nics_from_template(struct mtv_checks_dest *d,
         if (net == NULL) {
             continue;
         }
-        rc = push_nic(d, name, mtv_json_string_or(i, "macAddress", NULL),
-                      NULL, net);
+        rc = push_nic(d, name, mtv_json_string_or(i, "macAddress", NULL), NULL,
+                      net);
     }
     return rc;
 }
@@ -198,8 +207,9 @@ static const struct mtv_json *find_pvc(const struct mtv_json *pvcs,
 static int fill_disk(struct mtv_checks_dest_disk *k, const char *volume,
                      const char *claim, const struct mtv_json *pvc)
 {
-    const char *size = mtv_json_string_or(pvc, "spec.resources.requests."
-                                               "storage",
+    const char *size = mtv_json_string_or(pvc,
+                                          "spec.resources.requests."
+                                          "storage",
                                           NULL);
     long long bytes = 0;
 
@@ -267,7 +277,8 @@ static int read_template(struct mtv_checks_dest *d, const struct mtv_json *vm)
 {
     const struct mtv_json *labels =
         mtv_json_get(vm, "spec.template.metadata.labels");
-    const struct mtv_json *aff = mtv_json_get(vm, "spec.template.spec.affinity");
+    const struct mtv_json *aff =
+        mtv_json_get(vm, "spec.template.spec.affinity");
 
     if (dup_opt(&d->serial, vm, "spec.template.spec.domain.firmware.serial") <
             0 ||
@@ -318,8 +329,8 @@ int mtv_checks_dest_build(struct mtv_checks_dest **out,
     if (rc == 0) {
         rc = in->vmi != NULL
                  ? nics_from_vmi(d, in->vmi)
-                 : nics_from_template(d, mtv_json_get(in->vm,
-                                                      "spec.template.spec"));
+                 : nics_from_template(
+                       d, mtv_json_get(in->vm, "spec.template.spec"));
     }
     rc = rc == 0 ? read_disks(d, domain_spec(in), in->pvcs) : rc;
     if (rc < 0) {

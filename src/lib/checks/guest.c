@@ -210,8 +210,8 @@ static int nm_commit(struct mtv_guest_ifaces *v, struct nm_block *b)
 }
 
 /* One "KEY: value" line; takes key and val (freed or stored). */
-static int nm_line(struct mtv_guest_ifaces *out, struct nm_block *b,
-                   char *key, char *val, int *blocks)
+static int nm_line(struct mtv_guest_ifaces *out, struct nm_block *b, char *key,
+                   char *val, int *blocks)
 {
     int rc = 0;
 
@@ -251,8 +251,8 @@ int mtv_guest_parse_nmcli(struct mtv_guest_ifaces *out, const char *text,
         const char *colon = memchr(line, ':', (size_t)(end - line));
 
         if (colon != NULL) {
-            rc = nm_line(out, &b, trimmed(line, colon),
-                         trimmed(colon + 1, end), &blocks);
+            rc = nm_line(out, &b, trimmed(line, colon), trimmed(colon + 1, end),
+                         &blocks);
         }
         line = eol != NULL ? eol + 1 : NULL;
     }
@@ -385,8 +385,7 @@ static int ip_line(struct mtv_guest_ifaces *out, struct ip_state *st,
     if (ip_kv(line, end, &key, &val)) {
         rc = key != NULL && val != NULL ? ip_field(st->cur, key, val)
                                         : MTV_ENOMEM;
-        mtv_strlcpy(st->last_key, key != NULL ? key : "",
-                    sizeof(st->last_key));
+        mtv_strlcpy(st->last_key, key != NULL ? key : "", sizeof(st->last_key));
     } else if ((val = trimmed(line, end)) != NULL && val[0] != '\0') {
         rc = ip_field(st->cur, st->last_key, val); /* continuation line */
     }
@@ -418,9 +417,10 @@ int mtv_guest_parse_ipconfig(struct mtv_guest_ifaces *out, const char *text,
         if (out->items[i].mask != NULL && out->items[i].prefix < 0) {
             unsigned a = 0, b = 0, c = 0, d = 0;
 
-            if (sscanf(out->items[i].mask, "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
-                unsigned long m = ((unsigned long)a << 24) | (b << 16) |
-                                  (c << 8) | d;
+            if (sscanf(out->items[i].mask, "%u.%u.%u.%u", &a, &b, &c, &d) ==
+                4) {
+                unsigned long m =
+                    ((unsigned long)a << 24) | (b << 16) | (c << 8) | d;
                 out->items[i].prefix = __builtin_popcountl(m);
             }
         }

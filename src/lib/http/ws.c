@@ -255,8 +255,7 @@ static int data_frame(struct mtv_ws_decoder *d, const struct hdr *h,
     if (!h->fin) {
         return 0;
     }
-    fill(out, opcode, true, (const uint8_t *)d->message.data,
-         d->message.len);
+    fill(out, opcode, true, (const uint8_t *)d->message.data, d->message.len);
     return 1;
 }
 
@@ -339,8 +338,7 @@ static int send_frame(struct mtv_ws_conn *c, enum mtv_ws_opcode op,
 }
 
 int mtv_ws_conn_new(struct mtv_ws_conn **out, struct mtv_http_stream *stream,
-                    const struct mtv_ws_conn_opts *opts,
-                    struct mtv_error *err)
+                    const struct mtv_ws_conn_opts *opts, struct mtv_error *err)
 {
     struct mtv_ws_conn *c = calloc(1, sizeof(*c));
 
@@ -362,8 +360,7 @@ int mtv_ws_conn_new(struct mtv_ws_conn **out, struct mtv_http_stream *stream,
 }
 
 int mtv_ws_conn_send(struct mtv_ws_conn *c, const void *p, size_t n,
-                     const struct mtv_deadline *deadline,
-                     struct mtv_error *err)
+                     const struct mtv_deadline *deadline, struct mtv_error *err)
 {
     const char *b = p;
     int rc = 0;
@@ -383,8 +380,7 @@ int mtv_ws_conn_send(struct mtv_ws_conn *c, const void *p, size_t n,
 
 /* Handle one popped frame. */
 static int on_frame(struct mtv_ws_conn *c, const struct mtv_ws_frame *f,
-                    const struct mtv_deadline *deadline,
-                    struct mtv_error *err)
+                    const struct mtv_deadline *deadline, struct mtv_error *err)
 {
     switch (f->opcode) {
     case MTV_WS_BINARY:
@@ -400,8 +396,8 @@ static int on_frame(struct mtv_ws_conn *c, const struct mtv_ws_frame *f,
     case MTV_WS_CLOSE:
         c->eof = true;
         if (!c->close_sent) {
-            uint16_t code = f->close_code == 1005 ? MTV_WS_CLOSE_NORMAL
-                                                  : f->close_code;
+            uint16_t code =
+                f->close_code == 1005 ? MTV_WS_CLOSE_NORMAL : f->close_code;
             uint8_t echo[2] = {(uint8_t)(code >> 8), (uint8_t)code};
 
             (void)send_frame(c, MTV_WS_CLOSE, echo, 2, deadline, NULL);
@@ -415,8 +411,7 @@ static int on_frame(struct mtv_ws_conn *c, const struct mtv_ws_frame *f,
 }
 
 /* One stream read (waiting until the deadline), then every frame in it. */
-static int read_some(struct mtv_ws_conn *c,
-                     const struct mtv_deadline *deadline,
+static int read_some(struct mtv_ws_conn *c, const struct mtv_deadline *deadline,
                      struct mtv_error *err)
 {
     char buf[RECV_CHUNK];
@@ -424,8 +419,7 @@ static int read_some(struct mtv_ws_conn *c,
     size_t got = 0;
     int rc;
 
-    rc = mtv_http_stream_recv(c->stream, buf, sizeof(buf), &got, deadline,
-                              err);
+    rc = mtv_http_stream_recv(c->stream, buf, sizeof(buf), &got, deadline, err);
     if (rc < 0) {
         return rc;
     }
@@ -445,8 +439,7 @@ static int read_some(struct mtv_ws_conn *c,
 }
 
 int mtv_ws_conn_recv(struct mtv_ws_conn *c, void *p, size_t cap, size_t *got,
-                     const struct mtv_deadline *deadline,
-                     struct mtv_error *err)
+                     const struct mtv_deadline *deadline, struct mtv_error *err)
 {
     int rc = 0;
 
@@ -531,7 +524,8 @@ void mtv_ws_conn_free(struct mtv_ws_conn *c,
         deadline = &never;
     }
     if (!c->eof && !c->close_sent) {
-        uint8_t code[2] = {MTV_WS_CLOSE_NORMAL >> 8, MTV_WS_CLOSE_NORMAL & 0xff};
+        uint8_t code[2] = {MTV_WS_CLOSE_NORMAL >> 8,
+                           MTV_WS_CLOSE_NORMAL & 0xff};
 
         (void)send_frame(c, MTV_WS_CLOSE, code, 2, deadline, NULL);
     }

@@ -102,9 +102,8 @@ static int check_host_key(struct sess *ss, struct mtv_error *err)
     if (ss->t->hostkeys == NULL) {
         return 0;
     }
-    return ssh_hostkeys_check(ss->t->hostkeys,
-                              ss->t->host_id != NULL ? ss->t->host_id : "",
-                              fp, err);
+    return ssh_hostkeys_check(
+        ss->t->hostkeys, ss->t->host_id != NULL ? ss->t->host_id : "", fp, err);
 }
 
 static int authenticate(struct sess *ss, struct mtv_error *err)
@@ -187,8 +186,8 @@ static int read_output(struct sess *ss, struct mtv_buf *out,
         }
         if ((a < 0 && a != LIBSSH2_ERROR_EAGAIN) ||
             (b < 0 && b != LIBSSH2_ERROR_EAGAIN)) {
-            return lib_error(ss, ss->link.io_eof ? MTV_EIO : MTV_EPROTO,
-                             "read", err);
+            return lib_error(ss, ss->link.io_eof ? MTV_EIO : MTV_EPROTO, "read",
+                             err);
         }
         if (libssh2_channel_eof(ss->ch)) {
             return 0;
@@ -215,8 +214,7 @@ static int close_channel(struct sess *ss, struct mtv_ssh_result *r,
             return rc;
         }
     }
-    while ((rc = libssh2_channel_wait_closed(ss->ch)) ==
-           LIBSSH2_ERROR_EAGAIN) {
+    while ((rc = libssh2_channel_wait_closed(ss->ch)) == LIBSSH2_ERROR_EAGAIN) {
         if ((rc = again(ss, err)) < 0) {
             return rc;
         }
@@ -298,8 +296,7 @@ static int check_target(const struct mtv_ssh_target *t, const char *command,
 }
 
 static int run(struct sess *ss, const char *command, struct mtv_ssh_result *r,
-               struct mtv_buf *out, struct mtv_buf *errb,
-               struct mtv_error *err)
+               struct mtv_buf *out, struct mtv_buf *errb, struct mtv_error *err)
 {
     int rc = ssh_link_open(&ss->link, ss->t, err);
 

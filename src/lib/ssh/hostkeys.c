@@ -72,7 +72,8 @@ int ssh_hostkeys_check(struct mtv_ssh_hostkeys *k, const char *host_id,
     i = find(k, host_id);
     if (i < 0) {
         rc = mtv_strv_push(&k->ids, host_id);
-        if (rc == 0 && (rc = mtv_strv_push(&k->fingerprints, fingerprint)) < 0) {
+        if (rc == 0 &&
+            (rc = mtv_strv_push(&k->fingerprints, fingerprint)) < 0) {
             free(k->ids.items[--k->ids.len]);
         }
         if (rc < 0) {

@@ -29,8 +29,8 @@ static int poll_ms(const struct mtv_deadline *d)
 /* Non-blocking connect to one address, waiting until the deadline. */
 static int connect_one(const struct addrinfo *ai, const struct mtv_deadline *d)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd =
+        socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     struct pollfd pfd;
     int soerr = 0;
     socklen_t len = sizeof(soerr);
@@ -82,8 +82,8 @@ static int tcp_open(struct ssh_link *l, const struct mtv_ssh_target *t,
     snprintf(port, sizeof(port), "%d", t->port > 0 ? t->port : 22);
     gai = getaddrinfo(t->host, port, &hints, &res);
     if (gai != 0) {
-        return mtv_error_set(err, MTV_EIO, "ssh", "resolve \"%s\": %s",
-                             t->host, gai_strerror(gai));
+        return mtv_error_set(err, MTV_EIO, "ssh", "resolve \"%s\": %s", t->host,
+                             gai_strerror(gai));
     }
     for (ai = res; ai != NULL && l->fd < 0; ai = ai->ai_next) {
         l->fd = connect_one(ai, &l->deadline);
@@ -115,8 +115,7 @@ int ssh_link_open(struct ssh_link *l, const struct mtv_ssh_target *t,
     l->fd = sp[0];
     l->pump_fd = sp[1];
     if (set_nonblock(sp[0]) < 0 || set_nonblock(sp[1]) < 0) {
-        return mtv_error_set(err, MTV_EIO, "ssh", "fcntl: %s",
-                             strerror(errno));
+        return mtv_error_set(err, MTV_EIO, "ssh", "fcntl: %s", strerror(errno));
     }
     return 0;
 }
@@ -166,8 +165,8 @@ static int pump_out(struct ssh_link *l, struct mtv_error *err)
 /* stream -> libssh2: buffered bytes first, then one stream read. */
 static int pump_in(struct ssh_link *l, bool readable, struct mtv_error *err)
 {
-    struct mtv_deadline slice = mtv_deadline_min(l->deadline,
-                                                 mtv_deadline_in(200));
+    struct mtv_deadline slice =
+        mtv_deadline_min(l->deadline, mtv_deadline_in(200));
     size_t got = 0;
     int rc;
 
@@ -212,8 +211,9 @@ static int wait_tunnel(struct ssh_link *l, int dirs, struct mtv_error *err)
     }
     memset(p, 0, sizeof(p));
     p[0].fd = l->fd;
-    p[0].events = (short)(((dirs & LIBSSH2_SESSION_BLOCK_INBOUND) ? POLLIN : 0) |
-                          ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0));
+    p[0].events =
+        (short)(((dirs & LIBSSH2_SESSION_BLOCK_INBOUND) ? POLLIN : 0) |
+                ((dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0));
     p[1].fd = l->pump_fd;
     p[1].events = (short)(POLLIN | (l->in_off < l->in_len ? POLLOUT : 0));
     p[2].fd = want_in ? io_fd : -1;
@@ -224,9 +224,12 @@ static int wait_tunnel(struct ssh_link *l, int dirs, struct mtv_error *err)
     }
     rc = pump_out(l, err);
     if (rc == 0) {
-        rc = pump_in(l, want_in && (pending > 0 || (p[2].revents & (POLLIN | POLLHUP | POLLERR)) ||
-                                    io_fd < 0),
-                     err);
+        rc =
+            pump_in(l,
+                    want_in && (pending > 0 ||
+                                (p[2].revents & (POLLIN | POLLHUP | POLLERR)) ||
+                                io_fd < 0),
+                    err);
     }
     return rc;
 }

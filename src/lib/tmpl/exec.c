@@ -15,8 +15,7 @@ struct exec {
     struct mtv_error *err;
 };
 
-static int eval_pipe(struct exec *ex, const struct tpipe *pp,
-                     struct tval *out);
+static int eval_pipe(struct exec *ex, const struct tpipe *pp, struct tval *out);
 
 static int fail(struct exec *ex, int line, int col, const char *what)
 {
@@ -74,8 +73,7 @@ static int eval_field(struct exec *ex, const struct targ *a, struct tval *out)
     }
     v = lookup_var(ex->data, a->s, n);
     if (v == NULL) {
-        snprintf(msg, sizeof(msg), "can't evaluate field %.*s", (int)n,
-                 a->s);
+        snprintf(msg, sizeof(msg), "can't evaluate field %.*s", (int)n, a->s);
         return fail(ex, a->line, a->col, msg);
     }
     if (dot != NULL) {
@@ -179,8 +177,7 @@ static int eval_cmd(struct exec *ex, const struct tcmd *c, struct tval *piped,
     return rc;
 }
 
-static int eval_pipe(struct exec *ex, const struct tpipe *pp,
-                     struct tval *out)
+static int eval_pipe(struct exec *ex, const struct tpipe *pp, struct tval *out)
 {
     struct tval cur;
     struct tval next;

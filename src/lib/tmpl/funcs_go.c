@@ -22,9 +22,10 @@ static int compare(const struct tval *a, const struct tval *b, bool order,
                    char *msg, size_t size)
 {
     if (a->t != b->t || a->t == MTV_TMPL_NIL) {
-        snprintf(msg, size, a->t == MTV_TMPL_NIL || b->t == MTV_TMPL_NIL
-                                ? "invalid type for comparison"
-                                : "incompatible types for comparison");
+        snprintf(msg, size,
+                 a->t == MTV_TMPL_NIL || b->t == MTV_TMPL_NIL
+                     ? "invalid type for comparison"
+                     : "incompatible types for comparison");
         return -2;
     }
     switch (a->t) {
@@ -184,8 +185,8 @@ static int print_common(struct tval *out, const struct tval *a, size_t n,
     return rc < 0 ? set_oom(msg, size) : 0;
 }
 
-static int fn_print(struct tval *out, const struct tval *a, size_t n,
-                    char *msg, size_t size)
+static int fn_print(struct tval *out, const struct tval *a, size_t n, char *msg,
+                    size_t size)
 {
     return print_common(out, a, n, false, msg, size);
 }
@@ -214,12 +215,12 @@ static int fn_printf(struct tval *out, const struct tval *a, size_t n,
 }
 
 static const struct tfunc go_funcs[] = {
-    {"and", 1, -1, fn_and},         {"or", 1, -1, fn_or},
-    {"not", 1, 1, fn_not},          {"eq", 2, -1, fn_eq},
-    {"ne", 2, 2, fn_ne},            {"lt", 2, 2, fn_lt},
-    {"le", 2, 2, fn_le},            {"gt", 2, 2, fn_gt},
-    {"ge", 2, 2, fn_ge},            {"len", 1, 1, fn_len},
-    {"print", 0, -1, fn_print},     {"println", 0, -1, fn_println},
+    {"and", 1, -1, fn_and},       {"or", 1, -1, fn_or},
+    {"not", 1, 1, fn_not},        {"eq", 2, -1, fn_eq},
+    {"ne", 2, 2, fn_ne},          {"lt", 2, 2, fn_lt},
+    {"le", 2, 2, fn_le},          {"gt", 2, 2, fn_gt},
+    {"ge", 2, 2, fn_ge},          {"len", 1, 1, fn_len},
+    {"print", 0, -1, fn_print},   {"println", 0, -1, fn_println},
     {"printf", 1, -1, fn_printf},
 };
 

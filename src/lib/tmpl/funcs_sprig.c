@@ -51,8 +51,8 @@ static int ret_float(struct tval *out, double v)
 }
 
 /* Case mapping over ASCII; mode 0 lower, 1 upper. */
-static int map_case(struct tval *out, const struct tval *a, int mode,
-                    char *msg, size_t size)
+static int map_case(struct tval *out, const struct tval *a, int mode, char *msg,
+                    size_t size)
 {
     const char *s = NULL;
     size_t i;
@@ -68,23 +68,23 @@ static int map_case(struct tval *out, const struct tval *a, int mode,
     return 0;
 }
 
-static int fn_lower(struct tval *out, const struct tval *a, size_t n,
-                    char *msg, size_t size)
+static int fn_lower(struct tval *out, const struct tval *a, size_t n, char *msg,
+                    size_t size)
 {
     (void)n;
     return map_case(out, a, 0, msg, size);
 }
 
-static int fn_upper(struct tval *out, const struct tval *a, size_t n,
-                    char *msg, size_t size)
+static int fn_upper(struct tval *out, const struct tval *a, size_t n, char *msg,
+                    size_t size)
 {
     (void)n;
     return map_case(out, a, 1, msg, size);
 }
 
 /* strings.Title: upper-case letters that follow a separator. */
-static int fn_title(struct tval *out, const struct tval *a, size_t n,
-                    char *msg, size_t size)
+static int fn_title(struct tval *out, const struct tval *a, size_t n, char *msg,
+                    size_t size)
 {
     bool sep = true;
     size_t i;
@@ -241,8 +241,8 @@ static int fn_trim_prefix(struct tval *out, const struct tval *a, size_t n,
 }
 
 /* strings.Trim(s, cutset) / TrimSpace. */
-static int trim_set(struct tval *out, const char *s, const char *set,
-                    char *msg, size_t size)
+static int trim_set(struct tval *out, const char *s, const char *set, char *msg,
+                    size_t size)
 {
     size_t start = 0;
     size_t end = strlen(s);
@@ -256,8 +256,8 @@ static int trim_set(struct tval *out, const char *s, const char *set,
     return ret_str(out, s + start, end - start, msg, size);
 }
 
-static int fn_trim(struct tval *out, const struct tval *a, size_t n,
-                   char *msg, size_t size)
+static int fn_trim(struct tval *out, const struct tval *a, size_t n, char *msg,
+                   size_t size)
 {
     const char *s = NULL;
 
@@ -391,8 +391,8 @@ static int fn_substr(struct tval *out, const struct tval *a, size_t n,
 }
 
 /* trunc N s: first N bytes, or the last -N bytes when N < 0. */
-static int fn_trunc(struct tval *out, const struct tval *a, size_t n,
-                    char *msg, size_t size)
+static int fn_trunc(struct tval *out, const struct tval *a, size_t n, char *msg,
+                    size_t size)
 {
     long long c = 0;
     const char *s = NULL;
@@ -442,8 +442,8 @@ static long long wrap_mul(long long a, long long b)
     return (long long)((unsigned long long)a * (unsigned long long)b);
 }
 
-static int fn_add(struct tval *out, const struct tval *a, size_t n,
-                  char *msg, size_t size)
+static int fn_add(struct tval *out, const struct tval *a, size_t n, char *msg,
+                  size_t size)
 {
     long long sum = 0;
     size_t i;
@@ -456,8 +456,8 @@ static int fn_add(struct tval *out, const struct tval *a, size_t n,
     return ret_int(out, sum);
 }
 
-static int fn_add1(struct tval *out, const struct tval *a, size_t n,
-                   char *msg, size_t size)
+static int fn_add1(struct tval *out, const struct tval *a, size_t n, char *msg,
+                   size_t size)
 {
     (void)n;
     (void)msg;
@@ -465,18 +465,18 @@ static int fn_add1(struct tval *out, const struct tval *a, size_t n,
     return ret_int(out, wrap_add(tcast_int64(&a[0]), 1));
 }
 
-static int fn_sub(struct tval *out, const struct tval *a, size_t n,
-                  char *msg, size_t size)
+static int fn_sub(struct tval *out, const struct tval *a, size_t n, char *msg,
+                  size_t size)
 {
     (void)n;
     (void)msg;
     (void)size;
-    return ret_int(out, wrap_add(tcast_int64(&a[0]),
-                                 wrap_mul(tcast_int64(&a[1]), -1)));
+    return ret_int(
+        out, wrap_add(tcast_int64(&a[0]), wrap_mul(tcast_int64(&a[1]), -1)));
 }
 
-static int divide(struct tval *out, const struct tval *a, bool mod,
-                  char *msg, size_t size)
+static int divide(struct tval *out, const struct tval *a, bool mod, char *msg,
+                  size_t size)
 {
     long long x = tcast_int64(&a[0]);
     long long y = tcast_int64(&a[1]);
@@ -491,22 +491,22 @@ static int divide(struct tval *out, const struct tval *a, bool mod,
     return ret_int(out, mod ? x % y : x / y);
 }
 
-static int fn_div(struct tval *out, const struct tval *a, size_t n,
-                  char *msg, size_t size)
+static int fn_div(struct tval *out, const struct tval *a, size_t n, char *msg,
+                  size_t size)
 {
     (void)n;
     return divide(out, a, false, msg, size);
 }
 
-static int fn_mod(struct tval *out, const struct tval *a, size_t n,
-                  char *msg, size_t size)
+static int fn_mod(struct tval *out, const struct tval *a, size_t n, char *msg,
+                  size_t size)
 {
     (void)n;
     return divide(out, a, true, msg, size);
 }
 
-static int fn_mul(struct tval *out, const struct tval *a, size_t n,
-                  char *msg, size_t size)
+static int fn_mul(struct tval *out, const struct tval *a, size_t n, char *msg,
+                  size_t size)
 {
     long long r = tcast_int64(&a[0]);
     size_t i;
@@ -533,24 +533,24 @@ static int extreme(struct tval *out, const struct tval *a, size_t n,
     return ret_int(out, r);
 }
 
-static int fn_max(struct tval *out, const struct tval *a, size_t n,
-                  char *msg, size_t size)
+static int fn_max(struct tval *out, const struct tval *a, size_t n, char *msg,
+                  size_t size)
 {
     (void)msg;
     (void)size;
     return extreme(out, a, n, true);
 }
 
-static int fn_min(struct tval *out, const struct tval *a, size_t n,
-                  char *msg, size_t size)
+static int fn_min(struct tval *out, const struct tval *a, size_t n, char *msg,
+                  size_t size)
 {
     (void)msg;
     (void)size;
     return extreme(out, a, n, false);
 }
 
-static int fn_floor(struct tval *out, const struct tval *a, size_t n,
-                    char *msg, size_t size)
+static int fn_floor(struct tval *out, const struct tval *a, size_t n, char *msg,
+                    size_t size)
 {
     (void)n;
     (void)msg;
@@ -558,8 +558,8 @@ static int fn_floor(struct tval *out, const struct tval *a, size_t n,
     return ret_float(out, floor(tcast_float64(&a[0])));
 }
 
-static int fn_ceil(struct tval *out, const struct tval *a, size_t n,
-                   char *msg, size_t size)
+static int fn_ceil(struct tval *out, const struct tval *a, size_t n, char *msg,
+                   size_t size)
 {
     (void)n;
     (void)msg;
@@ -568,8 +568,8 @@ static int fn_ceil(struct tval *out, const struct tval *a, size_t n,
 }
 
 /* round A PLACES [ROUND_ON=.5] */
-static int fn_round(struct tval *out, const struct tval *a, size_t n,
-                    char *msg, size_t size)
+static int fn_round(struct tval *out, const struct tval *a, size_t n, char *msg,
+                    size_t size)
 {
     long long places = 0;
     double round_on = n > 2 ? tcast_float64(&a[2]) : 0.5;
@@ -582,9 +582,9 @@ static int fn_round(struct tval *out, const struct tval *a, size_t n,
     }
     pow10 = pow(10.0, (double)places);
     digit = pow10 * tcast_float64(&a[0]);
-    return ret_float(out, (modf(digit, &ipart) >= round_on ? ceil(digit)
-                                                            : floor(digit)) /
-                              pow10);
+    return ret_float(
+        out,
+        (modf(digit, &ipart) >= round_on ? ceil(digit) : floor(digit)) / pow10);
 }
 
 const struct tfunc tmpl_sprig_funcs[] = {

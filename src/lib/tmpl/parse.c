@@ -101,8 +101,8 @@ static bool at_right_delim(const struct parser *p, size_t *n, bool *trim)
         *trim = false;
         return true;
     }
-    if (left >= 3 && r[0] == '-' && r[1] == '}' && r[2] == '}' &&
-        p->pos > 0 && is_space(p->s[p->pos - 1])) {
+    if (left >= 3 && r[0] == '-' && r[1] == '}' && r[2] == '}' && p->pos > 0 &&
+        is_space(p->s[p->pos - 1])) {
         *n = 3;
         *trim = true;
         return true;
@@ -117,17 +117,16 @@ static int expect_right_delim(struct parser *p)
 
     skip_space(p);
     if (!at_right_delim(p, &n, &trim)) {
-        return fail_at(p, p->pos, p->pos < p->len
-                                      ? "unexpected token in action"
-                                      : "unclosed action");
+        return fail_at(p, p->pos,
+                       p->pos < p->len ? "unexpected token in action"
+                                       : "unclosed action");
     }
     p->pos += n;
     p->trim_next = trim;
     return 0;
 }
 
-static struct tnode *node_new(struct parser *p, enum node_kind kind,
-                              size_t at)
+static struct tnode *node_new(struct parser *p, enum node_kind kind, size_t at)
 {
     struct tnode *n = calloc(1, sizeof(*n));
 
@@ -317,8 +316,8 @@ static int lex_field(struct parser *p, struct targ *a)
 static int lex_ident(struct parser *p, struct targ *a)
 {
     static const char *const unsupported[] = {
-        "range", "define", "template", "block", "break", "continue",
-        "if",    "else",   "end",      "with",
+        "range",    "define", "template", "block", "break",
+        "continue", "if",     "else",     "end",   "with",
     };
     size_t start = p->pos;
     char msg[160];
@@ -552,8 +551,8 @@ static int parse_text(struct parser *p, struct tnode **out, size_t *lt)
         return 0;
     }
     n = node_new(p, N_TEXT, start);
-    if (n == NULL || (n->text = mtv_strndup(p->s + start, end - start)) ==
-                         NULL) {
+    if (n == NULL ||
+        (n->text = mtv_strndup(p->s + start, end - start)) == NULL) {
         free(n);
         return oom(p);
     }
@@ -600,8 +599,9 @@ static int parse_if_rest(struct parser *p, struct tnode *n)
         rc = parse_list(p, &n->else_list, &t);
         p->depth--;
         if (rc == 0 && t != TERM_END) {
-            rc = fail_at(p, p->pos, t == TERM_EOF ? "unexpected EOF"
-                                                  : "expected end; found else");
+            rc = fail_at(p, p->pos,
+                         t == TERM_EOF ? "unexpected EOF"
+                                       : "expected end; found else");
         }
     } else if (rc == 0 && t == TERM_ELSE_IF) {
         e = node_new(p, n->kind, p->pos);
@@ -635,8 +635,9 @@ static int parse_control(struct parser *p, const char *kw, size_t at,
         bool trim = false;
 
         if (at_right_delim(p, &dn, &trim)) {
-            return fail_at(p, p->pos, kw[0] == 'i' ? "missing value for if"
-                                                   : "missing value for with");
+            return fail_at(p, p->pos,
+                           kw[0] == 'i' ? "missing value for if"
+                                        : "missing value for with");
         }
     }
     rc = parse_pipe(p, &n->pipe, false);

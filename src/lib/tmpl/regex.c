@@ -103,7 +103,7 @@ static int translate(struct rx *r, const char *re, struct mtv_buf *b,
             if (cls == NULL && strchr("bBAzpPQE", re[1]) != NULL) {
                 return -1;
             }
-            rc = cls != NULL ? mtv_buf_puts(b, cls)
+            rc = cls != NULL  ? mtv_buf_puts(b, cls)
                  : in_bracket ? mtv_buf_append(b, re + 1, 1)
                               : mtv_buf_append(b, re, 2);
             re += 2;
@@ -237,8 +237,8 @@ static int replace_loop(struct mtv_buf *b, const struct rx *r, const char *s,
             rc = expand(b, r, repl, s, m);
         }
         last_end = (size_t)m[0].rm_eo;
-        search = search + 1 > (size_t)m[0].rm_eo ? search + 1
-                                                  : (size_t)m[0].rm_eo;
+        search =
+            search + 1 > (size_t)m[0].rm_eo ? search + 1 : (size_t)m[0].rm_eo;
     }
     return rc == 0 ? mtv_buf_puts(b, s + last_end) : rc;
 }
