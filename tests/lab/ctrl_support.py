@@ -342,11 +342,12 @@ class Lab:
         assert r.status == 200, r
         return r.json()
 
-    def inventory_vm(self, provider, ns, name, timeout=30):
+    def inventory_vm(self, provider, ns, name, timeout=30, guest=False):
+        """The VM as the inventory shows it; with guest=True, once VMware Tools' guest info is in it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for v in self.inventory_json(provider, ns, "vms"):
-                if v["name"] == name:
+                if v["name"] == name and (not guest or (v["guestNetworks"] and v["toolsStatus"] == "toolsOk")):
                     return v
             time.sleep(0.5)  # the inventory refreshes from vcsim every second: poll it like the runner does
         raise AssertionError("%s not in the inventory" % name)
@@ -558,7 +559,7 @@ def run_migration(lab, ns, plan_name, template, defects=(), maps="", cutover_in=
     the plan, the source inventory record, the clone name and the migrated VM/VMI/PVCs."""
     name = "%s-%s" % (ns, plan_name)
     src = lab.clone(template, name, cbt=True)
-    inv = lab.inventory_vm("vcenter", ns, name)
+    inv = lab.inventory_vm("vcenter", ns, name, guest=True)
     set_defects(lab, defects)
     try:
         lab.plan(ns, plan_name, [inv["id"]], maps=maps, **plan_extra)

@@ -262,7 +262,7 @@ class Defects(unittest.TestCase):
         lab, ns = self.lab, self.ns
         name = ns + "-sess"
         lab.clone(RHEL8, name)
-        inv = lab.inventory_vm("vcenter", ns, name)
+        inv = lab.inventory_vm("vcenter", ns, name, guest=True)
         lab.plan(ns, "sess", [inv["id"]])
         lab.wait_plan_cond(ns, "sess", "Ready")
         r = lab.admin("POST", "/mtvlab/faults", {"name": "vcenter-session-loss"})

@@ -39,6 +39,20 @@ class Plans(unittest.TestCase):
         self.assertEqual((c["category"], c["message"]), ("Critical", "VM not found."))
         self.assertEqual(c["items"], [" id:vm-999999 name:'' "])
 
+    def test_duplicate_vm_bad_template_bad_namespace(self):
+        lab, ns = self.lab, self.ns
+        lab.plan(ns, "dup", [self.base["id"], self.base["id"]])
+        self.assertEqual(self.plan_cond("dup", "DuplicateVM")["category"], "Critical")
+        lab.plan(ns, "badtmpl", [self.base["id"]], pvcNameTemplate="{{ .NoSuchField }}")
+        self.assertEqual(self.plan_cond("badtmpl", "NotValid")["message"], "VM PVC name template is invalid.")
+        lab.create("%s/namespaces/%s/plans" % (FORKLIFT, ns), {"metadata": {"name": "badns"}, "spec": {
+            "warm": True, "targetNamespace": "Not_A_Namespace",
+            "provider": {"source": {"name": "vcenter", "namespace": ns},
+                         "destination": {"name": "host", "namespace": "openshift-mtv"}},
+            "map": {"network": {"name": "nmap", "namespace": ns}, "storage": {"name": "smap", "namespace": ns}},
+            "vms": [{"id": self.base["id"]}]}})
+        self.assertEqual(self.plan_cond("badns", "NamespaceNotValid")["reason"], "NotValid")
+
     def test_vm_has_snapshots(self):
         lab, ns = self.lab, self.ns
         vm = lab.clone(RHEL8, ns + "-snap", power_on=False)
@@ -132,7 +146,7 @@ class Plans(unittest.TestCase):
             "spec": {"type": "vsphere", "url": lab.vs["api_url"], "secret": {"name": "xcopy-src", "namespace": ns},
                      "settings": {}}})
         lab.wait_provider(ns, "xcopy")
-        inv = lab.inventory_vm("xcopy", ns, name)
+        inv = lab.inventory_vm("xcopy", ns, name, guest=True)
         prov = {"source": {"name": "xcopy", "namespace": ns},
                 "destination": {"name": "host", "namespace": "openshift-mtv"}}
         lab.create("%s/namespaces/%s/storagemaps" % (FORKLIFT, ns), {"metadata": {"name": "smapxc"}, "spec": {
@@ -170,7 +184,7 @@ class Plans(unittest.TestCase):
         lab, ns = self.lab, self.ns
         name = ns + "-win"
         lab.clone("mtv-win2022-ip-3disks", name)
-        inv = lab.inventory_vm("vcenter", ns, name)
+        inv = lab.inventory_vm("vcenter", ns, name, guest=True)
         static = [g for g in inv["guestNetworks"] if g["origin"] == "manual"]
         self.assertTrue(static)
         tmpl = '{{ .FileName | trimSuffix ".vmdk" | replace "_" "-" }}-{{.DiskIndex}}'
@@ -211,7 +225,7 @@ class Plans(unittest.TestCase):
         lab, ns = self.lab, self.ns
         name = ns + "-src"
         lab.clone(RHEL8, name)
-        inv = lab.inventory_vm("vcenter", ns, name)
+        inv = lab.inventory_vm("vcenter", ns, name, guest=True)
         ip = inv["guestNetworks"][0]["ip"]
         self.assertTrue(ip.startswith("127.42."))
         # the source guest's listener appears within the lab's 1 s guest poll: retry the connect briefly

@@ -64,7 +64,7 @@ class WarmMigration(unittest.TestCase):
         lab, ns = self.lab, self.ns
         name = ns + "-rhel8"
         src = lab.clone("mtv-tests-rhel8", name, cbt=True)
-        inv = lab.inventory_vm("vcenter", ns, name)
+        inv = lab.inventory_vm("vcenter", ns, name, guest=True)
         self.assertTrue(inv["changeTrackingEnabled"])
         self.assertEqual(inv["powerState"], "poweredOn")
         self.assertTrue(all(d["file"].startswith("[") and d["datastore"]["id"] for d in inv["disks"]))
