@@ -682,6 +682,23 @@ static void c_no_static(struct fx *f)
     f->vmin.source_before = &s;
 }
 
+static void c_ipv6_static_ignored(struct fx *f)
+{
+    static const struct mtv_checks_src_ip ips[] = {
+        {"fd00:22::153", 64, NULL, 1},
+        {"192.168.22.153", 24, "192.168.22.1", 1},
+    };
+    static const struct mtv_checks_src_nic nics[] = {
+        {"Network adapter 1", "00:50:56:aa:bb:01", "VM Network", ips, 2},
+    };
+    static struct mtv_checks_source s;
+
+    s = source;
+    s.nics = nics;
+    s.n_nics = 1;
+    f->vmin.source_before = &s;
+}
+
 static void c_gateway_differs(struct fx *f)
 {
     replace_same_len(f->ipconfig, "192.168.22.1\r", "192.168.22.9\r");
@@ -800,6 +817,8 @@ static const struct one_case ones[] = {
      "is not running (printableStatus Stopped); mtvtest does not start it"},
     {"ssh", d_ssh_down, MTV_CHECK_FAIL, "connection refused"},
     {"static_ip", c_no_static, MTV_CHECK_FAIL, "no static IP interfaces found"},
+    {"static_ip", c_ipv6_static_ignored, MTV_CHECK_PASS,
+     "1 static IP(s) preserved"},
     {"static_ip", c_gateway_differs, MTV_CHECK_FAIL,
      "gateway expected 192.168.22.1, found 192.168.22.9"},
     {"static_ip", c_mask_differs, MTV_CHECK_FAIL,

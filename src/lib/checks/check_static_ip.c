@@ -34,7 +34,11 @@ static bool contains_ci(const char *hay, const char *needle)
 
 static unsigned long mask_of_prefix(int prefix)
 {
-    return prefix <= 0 ? 0 : (0xffffffffUL << (32 - prefix)) & 0xffffffffUL;
+    if (prefix <= 0) {
+        return 0;
+    }
+    return prefix >= 32 ? 0xffffffffUL
+                        : (0xffffffffUL << (32 - prefix)) & 0xffffffffUL;
 }
 
 static bool same_mask(int prefix, const char *dotted)
@@ -158,7 +162,11 @@ static size_t static_entries(const struct mtv_checks_source *s,
 
     for (i = 0; i < s->n_nics; i++) {
         for (j = 0; j < s->nics[i].n_ips && n < max; j++) {
-            if (s->nics[i].ips[j].is_static == 1) {
+            const char *ip = s->nics[i].ips[j].ip;
+
+            /* IPv4 only, as the reference's source record keeps */
+            if (s->nics[i].ips[j].is_static == 1 && ip != NULL &&
+                strchr(ip, ':') == NULL) {
                 out[n].nic = &s->nics[i];
                 out[n].ip = &s->nics[i].ips[j];
                 n++;
