@@ -131,6 +131,130 @@ static int translate(struct rx *r, const char *re, struct mtv_buf *b,
     return rc;
 }
 
+/*
+ * glibc's regcomp copies a repeated element once per repetition (a+ is
+ * "a a*", a{2,5} five copies), so nested repetitions grow exponentially:
+ * "(((a+)+)+)..." or "a++++..." exhaust memory. RE2 does not expand them;
+ * here an ERE whose expanded size would pass RX_MAX_SIZE is refused like
+ * Go refuses an oversized one ("expression too large").
+ */
+#define RX_MAX_SIZE 20000ULL
+#define RX_MAX_DEPTH 64
+
+static unsigned long long sat_add(unsigned long long a, unsigned long long b)
+{
+    return a + b > RX_MAX_SIZE ? RX_MAX_SIZE + 1 : a + b;
+}
+
+static unsigned long long sat_mul(unsigned long long a, unsigned long long b)
+{
+    return b != 0 && a > RX_MAX_SIZE / b ? RX_MAX_SIZE + 1 : a * b;
+}
+
+/* Copies made by the quantifier at *pp (0: none there); advances *pp. */
+static unsigned long long quantifier(const char **pp)
+{
+    const char *p = *pp;
+    unsigned long long lo = 0, hi = 0;
+    bool comma = false;
+
+    if (*p == '*' || *p == '?' || *p == '+') {
+        *pp = p + 1;
+        return *p == '+' ? 2 : 1;
+    }
+    if (*p != '{' || ((p[1] < '0' || p[1] > '9') && p[1] != ',')) {
+        return 0;
+    }
+    for (p++; *p >= '0' && *p <= '9'; p++) {
+        lo = sat_add(sat_mul(lo, 10), (unsigned long long)(*p - '0'));
+    }
+    if (*p == ',') {
+        comma = true;
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            hi = sat_add(sat_mul(hi, 10), (unsigned long long)(*p - '0'));
+        }
+    }
+    if (*p != '}') {
+        return 0; /* not an interval; regcomp decides */
+    }
+    *pp = p + 1;
+    if (!comma) {
+        return lo > 0 ? lo : 1;
+    }
+    if (p[-1] == ',') {
+        return sat_add(lo, 1); /* {n,} */
+    }
+    return hi > lo ? (hi > 0 ? hi : 1) : (lo > 0 ? lo : 1);
+}
+
+/* End of the bracket expression starting at p ('['), or NULL. */
+static const char *bracket_end(const char *p)
+{
+    p++;
+    p += *p == '^';
+    p += *p == ']';
+    for (; *p != '\0'; p++) {
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char *e = strchr(p + 2, p[1]);
+
+            if (e == NULL || e[1] != ']') {
+                return NULL;
+            }
+            p = e + 1;
+        } else if (*p == ']') {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Whether the translated ERE would expand past RX_MAX_SIZE nodes. */
+static bool rx_too_large(const char *p)
+{
+    unsigned long long total[RX_MAX_DEPTH + 1] = {0};
+    unsigned long long last[RX_MAX_DEPTH + 1] = {0};
+    int depth = 0;
+
+    while (*p != '\0') {
+        unsigned long long q = 0;
+
+        if (*p == '(') {
+            if (++depth > RX_MAX_DEPTH) {
+                return true;
+            }
+            total[depth] = 0;
+            last[depth] = 0;
+            p++;
+            continue;
+        }
+        if (*p == ')' && depth > 0) {
+            last[depth - 1] = sat_add(total[depth], 1);
+            depth--;
+            total[depth] = sat_add(total[depth], last[depth]);
+            p++;
+        } else if (*p == '[' && bracket_end(p) != NULL) {
+            p = bracket_end(p) + 1;
+            last[depth] = 1;
+            total[depth] = sat_add(total[depth], 1);
+        } else if ((q = quantifier(&p)) != 0) {
+            /* the quantified element now counts q times */
+            unsigned long long grown =
+                sat_mul(last[depth] > 0 ? last[depth] : 1, q);
+
+            total[depth] = sat_add(total[depth] - last[depth], grown);
+            last[depth] = grown;
+        } else {
+            p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+            last[depth] = 1;
+            total[depth] = sat_add(total[depth], 1);
+        }
+        if (total[depth] > RX_MAX_SIZE) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int rx_compile(struct rx *r, const char *re, char *msg, size_t size)
 {
     struct mtv_buf b = MTV_BUF_INIT;
@@ -139,13 +263,19 @@ static int rx_compile(struct rx *r, const char *re, char *msg, size_t size)
 
     memset(r, 0, sizeof(*r));
     rc = translate(r, re, &b, &cflags);
+    if (rc == 0 && rx_too_large(b.data)) {
+        rc = -3;
+    }
     if (rc == 0) {
         rc = regcomp(&r->re, b.data, cflags) == 0 ? 0 : -2;
     }
     mtv_buf_dispose(&b);
     if (rc < 0) {
         snprintf(msg, size, "error parsing regexp: %s: `%.100s`",
-                 rc == -2 ? "invalid syntax" : "unsupported construct", re);
+                 rc == -3   ? "expression too large"
+                 : rc == -2 ? "invalid syntax"
+                            : "unsupported construct",
+                 re);
         return -1;
     }
     return 0;
