@@ -276,8 +276,12 @@ class Run:
         if rj and rj.exists():
             self.results = json.loads(rj.read_text())
         self.cases = []
+        self.suites = []
         if junit_file and junit_file.exists():
             root = ET.parse(str(junit_file)).getroot()
+            for ts in root.iter("testsuite"):
+                props = {p.get("name"): p.get("value") for p in ts.iter("property")}
+                self.suites.append({"name": ts.get("name"), "properties": props})
             for tc in root.iter("testcase"):
                 status, msg = "passed", ""
                 for tag in ("failure", "error", "skipped"):

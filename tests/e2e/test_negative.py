@@ -203,6 +203,11 @@ class NegativePaths(E2ECase):
 
     def test_sigkill_then_clean_ledger(self):
         mt, run, sid = self._killed_mid_migration("sigkill-ledger")
+        # a new run refuses to replace a ledger that still lists objects (docs/ledger.md), creating nothing
+        again = Mtvtest(self.lab, "ledger-in-use").run(*ONE, *FAST, ledger=run.ledger_file)
+        self.assertExit(again, 2)
+        self.assertIn("mtvtest clean --ledger", again.err)
+        self.assertEqual(json.loads(run.ledger_file.read_text())["session_id"], sid, "the ledger was replaced")
         cl = Mtvtest(self.lab, "clean-ledger").clean("--ledger", str(run.ledger_file))
         self.assertNothingLeft(self.lab, sid, cl)
         self.assertExit(cl, 0)

@@ -40,6 +40,15 @@ class FiveWarmScenarios(E2ECase):
                 self.assertAllStepsPassed(self.run_, sc,
                                           COPYOFFLOAD_STEPS if sc == "test_copyoffload_warm_migration" else STEPS)
 
+    def test_junit_suites_and_properties(self):
+        self.assertEqual(len(self.run_.suites), len(WARM_SCENARIOS), self.run_.suites)
+        for suite in self.run_.suites:
+            with self.subTest(suite=suite["name"]):
+                props = suite["properties"]
+                self.assertEqual(props.get("session_id"), self.run_.session_id)
+                self.assertEqual(props.get("source_provider"), self.lab.vsphere_key)
+                self.assertEqual(props.get("storage_class"), self.lab.settings["storage_class"])
+
     def test_nothing_left_behind(self):
         self.assertNothingLeft(self.lab, self.run_.session_id, self.run_)
 
