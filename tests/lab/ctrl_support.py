@@ -431,6 +431,9 @@ class PortForward:
         self.body = rest
         self.pings = 0
         self.ping_ev = threading.Event()
+        self.eof = False
+        self.close_frame = None
+        self.done = threading.Event()
         if self.status != 101:
             return
         expect = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode())
@@ -483,6 +486,7 @@ class PortForward:
                 if self.tls in r or self.tls.pending():
                     data = self.tls.recv(65536)
                     if not data:
+                        self.eof = True  # the server closed without a close frame
                         break
                     self.buf += data
                     for op, payload in self._frames():
@@ -494,6 +498,7 @@ class PortForward:
                             self._send(0xA, payload)
                             self.ping_ev.set()
                         elif op == 0x8:
+                            self.close_frame = payload
                             return
                 if self.mine in r:
                     data = self.mine.recv(32768)
@@ -505,6 +510,7 @@ class PortForward:
             pass
         finally:
             self.closed = True
+            self.done.set()
             try:
                 self.mine.close()
             except OSError:

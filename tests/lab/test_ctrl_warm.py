@@ -182,6 +182,23 @@ class WarmMigration(unittest.TestCase):
             self.assertIn("GENERAL.HWADDR:", out)
         finally:
             pf.close()
+        # the guest side closes (sshd drops a client that sends garbage): plain EOF, no close frame
+        pf = cs.PortForward(lab, self.ns, name, 22)
+        try:
+            banner = pf.sock.recv(64)
+            self.assertTrue(banner.startswith(b"SSH-2.0-"), banner)
+            pf.sock.sendall(b"this is not ssh\r\n" * 120)
+            self.assertTrue(pf.done.wait(15), "the tunnel did not end")
+            self.assertTrue(pf.eof)
+            self.assertIsNone(pf.close_frame)
+        finally:
+            pf.close()
+        # --ssh-direct: the VMI IP on guest_ssh_port
+        vmi = lab.get("/apis/kubevirt.io/v1/namespaces/%s/virtualmachineinstances/%s" % (self.ns, name))
+        ip = vmi["status"]["interfaces"][0]["ipAddress"]
+        rc, out, _ = cs.ssh_exec((ip, lab.vs["guest_ssh_port"]), lab.vs["guest_vm_linux_user"],
+                                 lab.vs["guest_vm_linux_password"], "echo test")
+        self.assertEqual((rc, out), (0, "test\n"))
         refused = cs.PortForward(lab, self.ns, name, 2222)
         self.assertEqual(refused.status, 500)
         self.assertIn("connection refused", json.loads(refused.body)["message"])
