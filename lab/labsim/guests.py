@@ -18,6 +18,18 @@ def mask_of(prefix):
     return str(ipaddress.IPv4Network("0.0.0.0/%d" % prefix).netmask)
 
 
+def eui64_link_local(mac):
+    """fe80::/64 address of a MAC (modified EUI-64), as the kernel derives it."""
+    try:
+        b = bytes(int(x, 16) for x in mac.split(":"))
+        if len(b) != 6:
+            raise ValueError
+    except ValueError:
+        b = bytes(6)
+    e = bytes([b[0] ^ 0x02]) + b[1:3] + b"\xff\xfe" + b[3:]
+    return str(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + e))
+
+
 def _kv(key, value):
     return "%-40s%s" % (key + ":", value)
 
@@ -44,11 +56,8 @@ def nmcli(profile):
             r += 1
         for j, d in enumerate(nic.get("dns") or []):
             block.append(_kv("IP4.DNS[%d]" % (j + 1), d))
-        mac = nic["mac"].lower().split(":")
-        ll = "fe80::%s:%sff:fe%s:%s%s" % (mac[0] + mac[1] if len(mac) == 6 else "250", mac[2] if len(mac) == 6 else "56",
-                                          mac[3] if len(mac) == 6 else "00", mac[4] if len(mac) == 6 else "00",
-                                          mac[5] if len(mac) == 6 else "01")
-        block.append(_kv("IP6.ADDRESS[1]", ll + "/64"))
+        block_ll = eui64_link_local(nic["mac"])
+        block.append(_kv("IP6.ADDRESS[1]", block_ll + "/64"))
         block.append(_kv("IP6.GATEWAY", "--"))
         block.append(_kv("IP6.ROUTE[1]", "dst = fe80::/64, nh = ::, mt = 1024"))
         lines.append("\n".join(block))
