@@ -1,6 +1,7 @@
 """Issue 6, selection and gates against the lab's providers file (CONTRACTS.md §1, §3):
 `-m "warm and not copyoffload"`, `-k comprehensive`, an `ovirt` source (skipped with known issue MTV-2846;
-`--known-issue-resolved MTV-2846` makes it try) and an `openstack` source (skipped: not supported)."""
+`--known-issue-resolved MTV-2846` makes it try) and an `openstack` source (skipped: not supported); and
+`-j 3` (scenarios in parallel within one session)."""
 import os
 import sys
 import unittest
@@ -52,6 +53,23 @@ class Gates(E2ECase):
         self.assertEqual([s["name"] for s in run.results["scenarios"]], ["test_warm_migration_comprehensive"])
         self.assertAllStepsPassed(run, "test_warm_migration_comprehensive", STEPS)
         self.assertEqual({c["classname"] for c in run.cases}, {"test_warm_migration_comprehensive"})
+        self.assertNothingLeft(self.lab, run.session_id, run)
+        self.assertFcRestored(self.lab, self.fc_before, run)
+
+    def test_parallel_scenarios_one_session(self):
+        # docs/ci-jobs.md recommends -j for parallelism on one cluster: one session, one ledger, one
+        # patch and one restore of the ForkliftController
+        before = self.lab.requests().get("PATCH forkliftcontrollers", 0)
+        run = Mtvtest(self.lab, "parallel").run("-k", "sanity or 2disks2nics or comprehensive", "-j", "3", *FAST)
+        self.assertExit(run, 0)
+        picked = ["test_sanity_warm_mtv_migration", "test_mtv_migration_warm_2disks2nics",
+                  "test_warm_migration_comprehensive"]
+        self.assertEqual(sorted(s["name"] for s in run.results["scenarios"]), sorted(picked), run.describe())
+        for sc in picked:
+            with self.subTest(scenario=sc):
+                self.assertAllStepsPassed(run, sc)
+        self.assertEqual({s["properties"].get("session_id") for s in run.suites}, {run.session_id})
+        self.assertEqual(self.lab.requests().get("PATCH forkliftcontrollers", 0) - before, 2)
         self.assertNothingLeft(self.lab, run.session_id, run)
         self.assertFcRestored(self.lab, self.fc_before, run)
 
