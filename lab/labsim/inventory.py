@@ -371,13 +371,21 @@ class Inventory:
         self.port = None
 
     # -- collectors ----------------------------------------------------------------------------------------
-    def ensure(self, uid, client_factory):
+    def ensure(self, uid, client_factory, key=None):
+        """The collector of a provider; a new one (new session) when `key` (the provider's generation and
+        Secret version) changed since it was made."""
+        old = None
         with self.lock:
             c = self.collectors.get(uid)
+            if c is not None and key is not None and getattr(c, "key", key) != key:
+                old, c = c, None
             if c is None:
                 c = Collector(uid, client_factory(), interval=1.0, on_change=self._changed)
+                c.key = key
                 self.collectors[uid] = c
-            return c
+        if old is not None:
+            old.stop()
+        return c
 
     def drop(self, uid):
         with self.lock:

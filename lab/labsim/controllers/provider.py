@@ -97,7 +97,7 @@ class ProviderCtrl:
             status["fingerprint"] = result.get("fingerprint", "")
             conds.set("ConnectionTestSucceeded", "Required", "Connection test, succeeded.", reason="Tested")
             col = self.mgr.inv.ensure(uid, lambda: vsphere.Client(url, data["user"], data["password"],
-                                                                   ca_pem=cacert, insecure=insecure))
+                                                                   ca_pem=cacert, insecure=insecure), key=key)
             if col.loaded.is_set():
                 conds.set("InventoryCreated", "Required", "The inventory has been loaded.", reason="Completed")
             else:
