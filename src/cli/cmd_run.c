@@ -3,23 +3,14 @@
 
 #include "mtv/report.h"
 
-#if defined(__has_include)
-#if __has_include("mtv/flow.h")
 #include "mtv/flow.h"
-#define MTV_HAVE_FLOW 1
-#endif
-#endif
 
 #define DEFAULT_JUNIT "junit-report.xml"
 
 /* The live run's hooks: the flow module's when it is built in. */
 static const struct mtv_run_hooks *live_hooks(void)
 {
-#ifdef MTV_HAVE_FLOW
     return mtv_flow_hooks();
-#else
-    return NULL;
-#endif
 }
 
 static void print_session_plan(const struct cli_loaded *l, const char *sid)
@@ -118,15 +109,7 @@ static int preflight(struct cli *cli, const struct cli_loaded *l)
 static int need_hooks(const struct cli *cli,
                       const struct mtv_run_hooks **hooks)
 {
-    if (cli->run.dry_run) {
-        return 0;
-    }
-    *hooks = live_hooks();
-    if (*hooks == NULL) {
-        cli_error("the live run is not implemented yet in this build; use "
-                  "--dry-run to see the plan");
-        return CLI_EXIT_INTERNAL;
-    }
+    *hooks = cli->run.dry_run ? NULL : live_hooks();
     return 0;
 }
 

@@ -155,12 +155,8 @@ int flow_conn_vsphere(struct flow_conn *c, const struct mtv_provider *src,
     o.password = src->password;
     o.ca_pem = insecure ? NULL : c->vcenter_ca;
     o.insecure = insecure;
-    rc = mtv_vsphere_connect(&c->vs, &o, err);
-    if (rc != 0) {
-        mtv_error_prefix(err, "vCenter '%s' as '%s'", src->api_url,
-                         src->username ? src->username : "");
-    }
-    return rc;
+    /* the vsphere module's errors already name the URL and the user */
+    return mtv_vsphere_connect(&c->vs, &o, err);
 }
 
 static int inventory_client(struct flow_conn *c, const struct mtv_config *cfg,

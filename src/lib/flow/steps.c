@@ -227,12 +227,20 @@ static int wait_plan_ready(struct flow_scenario *st, struct mtv_step_ctx *ctx,
                        st->fs->cfg->plan_ready_timeout, "be Ready", err);
 
     if (rc == MTV_ETIMEOUT || (rc != 0 && rc != MTV_EINTR && last)) {
+        struct mtv_buf details = MTV_BUF_INIT;
+
         mtv_forklift_plan_readiness(last, &why);
-        rc =
-            mtv_error_set(err, rc, "flow", "Plan '%s' not Ready after %lds: %s",
-                          st->plan, st->fs->cfg->plan_ready_timeout,
-                          why.data ? why.data : "no conditions");
-        mtv_step_set_details(ctx, err->msg);
+        mtv_buf_printf(&details, "Plan '%s/%s' not Ready after %lds: %s",
+                       st->fs->target_ns, st->plan,
+                       st->fs->cfg->plan_ready_timeout,
+                       why.data ? why.data : "no conditions");
+        /* the step message is one bounded line; the whole list of
+         * blocking conditions goes to stderr and to the step's details */
+        flow_progress(st->fs, "%s: %s", st->sc->name, details.data);
+        mtv_step_set_details(ctx, details.data);
+        rc = mtv_error_set(err, rc, "flow", "%s", details.data);
+        mtv_error_set_remote(err, NULL); /* the blockers say it all */
+        mtv_buf_dispose(&details);
     }
     if (rc == 0) {
         st->plan_obj = last;

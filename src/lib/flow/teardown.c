@@ -53,17 +53,6 @@ delete_one(struct td *t, const struct mtv_kube_ref *ref, struct mtv_error *err)
     return rc == 0 ? MTV_TD_DONE : MTV_TD_FAILED;
 }
 
-static enum mtv_td_result do_delete(struct td *t, struct mtv_td_action *a,
-                                    struct mtv_error *err)
-{
-    struct mtv_kube_ref ref;
-
-    if (action_ref(&ref, a, a->ns, a->name, err) != 0) {
-        return MTV_TD_FAILED;
-    }
-    return delete_one(t, &ref, err);
-}
-
 static enum mtv_td_result do_restore(struct td *t, struct mtv_td_action *a,
                                      struct mtv_error *err)
 {
@@ -84,31 +73,37 @@ static int run_terminal(const struct mtv_json *obj, void *payload)
            mtv_forklift_run_state_terminal(mtv_forklift_run_state(obj));
 }
 
-static enum mtv_td_result do_cancel(struct td *t, struct mtv_td_action *a,
-                                    struct mtv_error *err)
+/* One object of a verb: the named one, or each one a sweep matched. */
+typedef enum mtv_td_result (*td_one_fn)(struct td *t,
+                                        const struct mtv_td_action *a,
+                                        const char *ns, const char *name,
+                                        struct mtv_error *err);
+
+static enum mtv_td_result cancel_one(struct td *t,
+                                     const struct mtv_td_action *a,
+                                     const char *ns, const char *name,
+                                     struct mtv_error *err)
 {
     struct mtv_json *mig = NULL, *plan = NULL, *patch = NULL;
     struct mtv_kube_ref ref;
     struct mtv_kube_wait w;
-    int rc = action_ref(&ref, a, a->ns, a->name, err);
+    int rc = action_ref(&ref, a, ns, name, err);
 
     rc = rc ? rc : mtv_kube_get(&mig, t->c->kube, &ref, err);
-    if (rc == MTV_ENOTFOUND || (rc == 0 && mtv_forklift_run_state_terminal(
-                                               mtv_forklift_run_state(mig)))) {
+    if (rc == MTV_ENOTFOUND || (rc == 0 && run_terminal(mig, NULL))) {
         mtv_json_free(mig);
         return MTV_TD_ABSENT;
     }
     rc = rc ? rc
             : flow_get(&plan, t->c->kube, "Plan",
-                       mtv_json_string_or(mig, "spec.plan.namespace", a->ns),
+                       mtv_json_string_or(mig, "spec.plan.namespace", ns),
                        mtv_json_string_or(mig, "spec.plan.name", ""), err);
-    rc = rc ? rc
-            : mtv_forklift_build_migration_cancel(&patch, a->name, plan, err);
+    rc = rc ? rc : mtv_forklift_build_migration_cancel(&patch, name, plan, err);
     rc = rc ? rc : mtv_kube_merge_patch(NULL, t->c->kube, &ref, patch, err);
     memset(&w, 0, sizeof(w));
     w.ref = &ref;
-    w.namespace = a->ns;
-    w.name = a->name;
+    w.namespace = ns;
+    w.name = name;
     w.predicate = run_terminal;
     w.deadline = flow_seconds(t->cfg->teardown_timeout);
     w.what = "be canceled";
@@ -119,20 +114,35 @@ static enum mtv_td_result do_cancel(struct td *t, struct mtv_td_action *a,
     return rc == 0 ? MTV_TD_DONE : MTV_TD_FAILED;
 }
 
-static enum mtv_td_result do_archive(struct td *t, struct mtv_td_action *a,
-                                     struct mtv_error *err)
+static enum mtv_td_result archive_one(struct td *t,
+                                      const struct mtv_td_action *a,
+                                      const char *ns, const char *name,
+                                      struct mtv_error *err)
 {
     struct mtv_json *patch = NULL;
     struct mtv_kube_ref ref;
-    int rc = action_ref(&ref, a, a->ns, a->name, err);
+    int rc = action_ref(&ref, a, ns, name, err);
 
-    rc = rc ? rc : mtv_forklift_build_plan_archive(&patch, a->name, err);
+    rc = rc ? rc : mtv_forklift_build_plan_archive(&patch, name, err);
     rc = rc ? rc : mtv_kube_merge_patch(NULL, t->c->kube, &ref, patch, err);
     mtv_json_free(patch);
     if (rc == MTV_ENOTFOUND) {
         return MTV_TD_ABSENT;
     }
     return rc == 0 ? MTV_TD_DONE : MTV_TD_FAILED;
+}
+
+static enum mtv_td_result delete_named(struct td *t,
+                                       const struct mtv_td_action *a,
+                                       const char *ns, const char *name,
+                                       struct mtv_error *err)
+{
+    struct mtv_kube_ref ref;
+
+    if (action_ref(&ref, a, ns, name, err) != 0) {
+        return MTV_TD_FAILED;
+    }
+    return delete_one(t, &ref, err);
 }
 
 /* Whether a listed object matches a sweep's name filter. */
@@ -150,15 +160,24 @@ static bool sweep_match(const struct mtv_td_action *a,
     return strstr(name, a->name_contains) != NULL;
 }
 
-static enum mtv_td_result do_sweep(struct td *t, struct mtv_td_action *a,
-                                   struct mtv_error *err)
+/*
+ * The named object, or, for a name-less action (`clean --session`, the
+ * namespace sweeps), every object its label selector and name filter
+ * match. FAILED wins over DONE over ABSENT.
+ */
+static enum mtv_td_result for_each(struct td *t, const struct mtv_td_action *a,
+                                   td_one_fn fn, struct mtv_error *err)
 {
     struct mtv_kube_list_options lo = {a->label_selector, NULL, 0};
     struct mtv_json *list = NULL;
     struct mtv_kube_ref ref;
     enum mtv_td_result res = MTV_TD_ABSENT;
-    int rc = action_ref(&ref, a, a->ns, NULL, err);
+    int rc;
 
+    if (a->name != NULL) {
+        return fn(t, a, a->ns, a->name, err);
+    }
+    rc = action_ref(&ref, a, a->ns, NULL, err);
     rc = rc ? rc : mtv_kube_list(&list, t->c->kube, &ref, &lo, err);
     if (rc != 0) {
         return rc == MTV_ENOTFOUND ? MTV_TD_ABSENT : MTV_TD_FAILED;
@@ -166,14 +185,12 @@ static enum mtv_td_result do_sweep(struct td *t, struct mtv_td_action *a,
     for (const struct mtv_json *it =
              mtv_json_first(mtv_json_get(list, "items"));
          it != NULL; it = mtv_json_next(it)) {
-        struct mtv_kube_ref one;
         enum mtv_td_result r1;
         if (!sweep_match(a, it)) {
             continue;
         }
-        action_ref(&one, a, mtv_json_string_or(it, "metadata.namespace", NULL),
-                   mtv_json_string_or(it, "metadata.name", ""), err);
-        r1 = delete_one(t, &one, err);
+        r1 = fn(t, a, mtv_json_string_or(it, "metadata.namespace", NULL),
+                mtv_json_string_or(it, "metadata.name", ""), err);
         if (r1 == MTV_TD_FAILED) {
             res = MTV_TD_FAILED;
         } else if (r1 == MTV_TD_DONE && res == MTV_TD_ABSENT) {
@@ -182,6 +199,30 @@ static enum mtv_td_result do_sweep(struct td *t, struct mtv_td_action *a,
     }
     mtv_json_free(list);
     return res;
+}
+
+static enum mtv_td_result do_cancel(struct td *t, struct mtv_td_action *a,
+                                    struct mtv_error *err)
+{
+    return for_each(t, a, cancel_one, err);
+}
+
+static enum mtv_td_result do_archive(struct td *t, struct mtv_td_action *a,
+                                     struct mtv_error *err)
+{
+    return for_each(t, a, archive_one, err);
+}
+
+static enum mtv_td_result do_sweep(struct td *t, struct mtv_td_action *a,
+                                   struct mtv_error *err)
+{
+    return for_each(t, a, delete_named, err);
+}
+
+static enum mtv_td_result do_delete(struct td *t, struct mtv_td_action *a,
+                                    struct mtv_error *err)
+{
+    return for_each(t, a, delete_named, err);
 }
 
 struct clone_sweep {
