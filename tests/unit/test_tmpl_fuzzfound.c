@@ -18,28 +18,37 @@ static const struct mtv_tmpl_var vars[] = {
 };
 static const struct mtv_tmpl_data data = {vars, 1};
 
-static void assert_too_large(const char *text)
+static void assert_refused(const char *text, const char *why)
 {
     struct mtv_error err = {0};
     char *out = NULL;
 
     assert_int_equal(mtv_tmpl_render(&out, text, &data, &err), MTV_EINVAL);
     assert_null(out);
-    assert_non_null(strstr(err.msg, "expression too large"));
+    assert_non_null(strstr(err.msg, why));
 }
+
+#define assert_too_large(text) assert_refused(text, "expression too large")
+#define assert_nested(text)                                                    \
+    assert_refused(text, "invalid nested repetition operator")
 
 /*
  * fuzz_tmpl: glibc's regcomp copies a repeated element per repetition, so
  * stacked or nested repetitions in a mustRegexReplaceAll pattern grew
- * exponentially (the fuzzer's input took more than 2 GB). They are refused
- * now, as Go refuses an oversized expression.
+ * exponentially (the fuzzer's first input took more than 2 GB, the second,
+ * "+**+...", more than 10 s in the epsilon closures). Stacked repetition
+ * operators are refused as Go refuses them, oversized expansions as Go
+ * refuses an oversized expression.
  */
 static void test_tmpl_fuzzfound__regex_repetition_blowup(void **state)
 {
     (void)state;
-    /* the fuzzer's input */
-    assert_too_large("{{ mustRegexReplaceAll \" ?P<n>++++++++++++++++++++++++"
-                     "+++++++)++++++++++++++++++[0-9]+)\" \"2v1\" \"<$n&\" }}");
+    /* the fuzzer's inputs */
+    assert_nested("{{ mustRegexReplaceAll \" ?P<n>++++++++++++++++++++++++"
+                  "+++++++)++++++++++++++++++[0-9]+)\" \"2v1\" \"<$n&\" }}");
+    assert_nested("{{mustRegexReplaceAll \"a*MMMMMMMM+**++++++++++++#++qD+++++"
+                  "+++++MM\" \"be\" \"-\" }}");
+    assert_nested("{{ mustRegexReplaceAll \"a{2}{3}\" .FileName \"x\" }}");
     /* valid in Go (RE2 does not expand), 2^40 copies for glibc */
     assert_too_large(
         "{{ mustRegexReplaceAll \"(((((((((((((((((((((((((((((("
@@ -72,6 +81,16 @@ static void test_tmpl_fuzzfound__regex_normal_sizes(void **state)
                                      &data, &err),
                      0);
     assert_string_equal(out, "disk_N.vmdk");
+    free(out);
+    out = NULL;
+    /* Go's largest count */
+    assert_int_equal(mtv_tmpl_render(&out,
+                                     "{{ mustRegexReplaceAll "
+                                     "\"^[a-z_0-9]{1,1000}[.]vmdk$\" "
+                                     ".FileName \"x\" }}",
+                                     &data, &err),
+                     0);
+    assert_string_equal(out, "x");
     free(out);
 }
 

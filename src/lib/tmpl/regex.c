@@ -134,11 +134,14 @@ static int translate(struct rx *r, const char *re, struct mtv_buf *b,
 /*
  * glibc's regcomp copies a repeated element once per repetition (a+ is
  * "a a*", a{2,5} five copies), so nested repetitions grow exponentially:
- * "(((a+)+)+)..." or "a++++..." exhaust memory. RE2 does not expand them;
- * here an ERE whose expanded size would pass RX_MAX_SIZE is refused like
- * Go refuses an oversized one ("expression too large").
+ * "(((a+)+)+)..." or "a++++..." exhaust memory, and its epsilon closures
+ * cost about the square of the copies. RE2 does not expand them; here an
+ * ERE whose expanded size would pass RX_MAX_SIZE is refused like Go
+ * refuses an oversized one ("expression too large"), and a repetition
+ * operator right after another ("a**", "a+{2}") like Go refuses it
+ * ("invalid nested repetition operator").
  */
-#define RX_MAX_SIZE 20000ULL
+#define RX_MAX_SIZE 1100ULL
 #define RX_MAX_DEPTH 64
 
 static unsigned long long sat_add(unsigned long long a, unsigned long long b)
@@ -208,20 +211,26 @@ static const char *bracket_end(const char *p)
     return NULL;
 }
 
-/* Whether the translated ERE would expand past RX_MAX_SIZE nodes. */
-static bool rx_too_large(const char *p)
+/*
+ * Check the translated ERE: -3 when it would expand past RX_MAX_SIZE
+ * nodes, -4 for stacked repetition operators, else 0.
+ */
+static int rx_check_size(const char *p)
 {
     unsigned long long total[RX_MAX_DEPTH + 1] = {0};
     unsigned long long last[RX_MAX_DEPTH + 1] = {0};
     int depth = 0;
+    bool after_repeat = false;
 
     while (*p != '\0') {
         unsigned long long q = 0;
+        bool repeat = false;
 
         if (*p == '(') {
             if (++depth > RX_MAX_DEPTH) {
-                return true;
+                return -3;
             }
+            after_repeat = false;
             total[depth] = 0;
             last[depth] = 0;
             p++;
@@ -241,6 +250,10 @@ static bool rx_too_large(const char *p)
             unsigned long long grown =
                 sat_mul(last[depth] > 0 ? last[depth] : 1, q);
 
+            if (after_repeat) {
+                return -4;
+            }
+            repeat = true;
             total[depth] = sat_add(total[depth] - last[depth], grown);
             last[depth] = grown;
         } else {
@@ -248,11 +261,12 @@ static bool rx_too_large(const char *p)
             last[depth] = 1;
             total[depth] = sat_add(total[depth], 1);
         }
+        after_repeat = repeat;
         if (total[depth] > RX_MAX_SIZE) {
-            return true;
+            return -3;
         }
     }
-    return false;
+    return 0;
 }
 
 static int rx_compile(struct rx *r, const char *re, char *msg, size_t size)
@@ -263,8 +277,8 @@ static int rx_compile(struct rx *r, const char *re, char *msg, size_t size)
 
     memset(r, 0, sizeof(*r));
     rc = translate(r, re, &b, &cflags);
-    if (rc == 0 && rx_too_large(b.data)) {
-        rc = -3;
+    if (rc == 0) {
+        rc = rx_check_size(b.data);
     }
     if (rc == 0) {
         rc = regcomp(&r->re, b.data, cflags) == 0 ? 0 : -2;
@@ -272,7 +286,8 @@ static int rx_compile(struct rx *r, const char *re, char *msg, size_t size)
     mtv_buf_dispose(&b);
     if (rc < 0) {
         snprintf(msg, size, "error parsing regexp: %s: `%.100s`",
-                 rc == -3   ? "expression too large"
+                 rc == -4   ? "invalid nested repetition operator"
+                 : rc == -3 ? "expression too large"
                  : rc == -2 ? "invalid syntax"
                             : "unsupported construct",
                  re);
