@@ -181,6 +181,18 @@ const struct mtv_scenario *mtv_config_scenario(const struct mtv_config *c,
  */
 int mtv_config_check_run(const struct mtv_config *c, struct mtv_diag *diag);
 
+/*
+ * YAML for other modules (the kubeconfig): parse text with libyaml (this
+ * module owns it; anchors and aliases bounded) into a JSON tree. Plain
+ * scalars are strings, except true/false (booleans) and null/~/empty
+ * (null): a token of digits stays a string. Errors: MTV_ECONFIG with
+ * "NAME:LINE:COL: <what>" in err->msg. *out must be NULL; caller frees with
+ * mtv_json_free.
+ */
+int mtv_config_yaml_to_json(struct mtv_json **out, const char *name,
+                            const char *text, size_t len,
+                            struct mtv_error *err);
+
 /* The built-in default YAML (what config/warm.yaml holds). Borrowed. */
 const char *mtv_config_default_yaml(void);
 

@@ -377,7 +377,7 @@ out:
 
 /* ----------------------------------------------------------------- json */
 
-static struct mtv_json *scalar_to_json(const struct cnode *n)
+static struct mtv_json *scalar_to_json(const struct cnode *n, bool typed)
 {
     long long iv = 0;
     double dv = 0;
@@ -388,6 +388,14 @@ static struct mtv_json *scalar_to_json(const struct cnode *n)
     }
     if (cnode_is_null(n)) {
         return mtv_json_new_null();
+    }
+    if (!typed) {
+        /* only true/false are booleans; "yes", "1" stay strings */
+        if (mtv_str_case_eq(n->text, "true") ||
+            mtv_str_case_eq(n->text, "false")) {
+            return mtv_json_new_bool(mtv_str_case_eq(n->text, "true"));
+        }
+        return mtv_json_new_string(n->text);
     }
     if (cparse_bool(n, &bv)) {
         return mtv_json_new_bool(bv);
@@ -417,16 +425,16 @@ static char *escape_key(const char *key)
     return mtv_buf_detach(&b);
 }
 
-struct mtv_json *cnode_to_json(const struct cnode *n)
+static struct mtv_json *to_json(const struct cnode *n, bool typed)
 {
     struct mtv_json *j = NULL;
 
     if (n->kind == CN_SCALAR) {
-        return scalar_to_json(n);
+        return scalar_to_json(n, typed);
     }
     j = n->kind == CN_MAP ? mtv_json_new_object() : mtv_json_new_array();
     for (size_t i = 0; j != NULL && i < n->n; i++) {
-        struct mtv_json *c = cnode_to_json(n->items[i]);
+        struct mtv_json *c = to_json(n->items[i], typed);
         int rc = MTV_ENOMEM;
 
         if (c != NULL && n->kind == CN_MAP) {
@@ -446,4 +454,32 @@ struct mtv_json *cnode_to_json(const struct cnode *n)
         }
     }
     return j;
+}
+
+struct mtv_json *cnode_to_json(const struct cnode *n)
+{
+    return to_json(n, true);
+}
+
+int mtv_config_yaml_to_json(struct mtv_json **out, const char *name,
+                            const char *text, size_t len,
+                            struct mtv_error *err)
+{
+    struct mtv_diag diag = MTV_DIAG_INIT;
+    struct cnode *root = NULL;
+    int rc = cyaml_parse(&root, name, text, len, &diag);
+
+    if (rc != 0) {
+        mtv_error_set(err, rc == MTV_ENOMEM ? rc : MTV_ECONFIG, "config",
+                      "%s", diag.errors.len ? diag.errors.items[0]
+                                            : "invalid YAML");
+        mtv_diag_dispose(&diag);
+        return rc == MTV_ENOMEM ? rc : MTV_ECONFIG;
+    }
+    *out = to_json(root, false);
+    cnode_free(root);
+    mtv_diag_dispose(&diag);
+    return *out != NULL ? 0
+                        : mtv_error_set(err, MTV_ENOMEM, "config",
+                                        "out of memory");
 }

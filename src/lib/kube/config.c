@@ -1,6 +1,8 @@
 /* kube: kubeconfig resolution and in-cluster configuration. */
 #include "kube_priv.h"
 
+#include "mtv/config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,7 +309,7 @@ int mtv_kube__config_parse(struct mtv_kube_config **out, const char *text,
     struct kc_ctx k = {source, NULL, err};
     int rc = 0;
 
-    rc = kube__yaml_parse(&root, text, strlen(text), err);
+    rc = mtv_config_yaml_to_json(&root, source, text, strlen(text), err);
     if (rc != 0) {
         mtv_error_prefix(err, "kubeconfig %s", source);
         return rc == MTV_ENOMEM ? rc : MTV_ECONFIG;

@@ -65,10 +65,6 @@ bool mtv_kube__should_retry(const char *method, int rc,
 int kube__describe_ref(struct mtv_buf *b, const char *verb,
                        const struct mtv_kube_ref *ref);
 
-/* The kubeconfig YAML subset (or JSON) into a json tree. */
-int kube__yaml_parse(struct mtv_json **out, const char *text, size_t len,
-                     struct mtv_error *err);
-
 /* Build a config from kubeconfig text (tests). */
 int mtv_kube__config_parse(struct mtv_kube_config **out, const char *text,
                            const char *source, const char *context,
