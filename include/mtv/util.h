@@ -225,6 +225,14 @@ int mtv_random_id(char *out, size_t n);
 /* Fill p with n cryptographically random bytes (getrandom). */
 int mtv_random_bytes(void *p, size_t n);
 
+/* ----------------------------------------------------------------- files */
+
+/* mkdir -p DIR (mode 0755). MTV_EIO naming the folder and errno's text. */
+int mtv_mkdir_p(const char *dir, struct mtv_error *err);
+
+/* mkdir -p of the folder part of PATH (nothing for a bare file name). */
+int mtv_mkdir_parent(const char *path, struct mtv_error *err);
+
 /* --------------------------------------------------------------- logging */
 
 enum mtv_log_level {

@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mtv/util.h"
 
@@ -170,6 +172,36 @@ static void test_deadline__interrupt_expires_every_deadline(void **state)
     assert_false(mtv_deadline_expired(&never));
 }
 
+static void test_fs__mkdir_p_nested_and_parent(void **state)
+{
+    char base[] = "/tmp/mtv-util-XXXXXX";
+    char path[128];
+    struct stat st;
+    struct mtv_error err;
+
+    (void)state;
+    mtv_error_clear(&err);
+    assert_non_null(mkdtemp(base));
+    snprintf(path, sizeof(path), "%s/a/b/c", base);
+    assert_int_equal(mtv_mkdir_p(path, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(mtv_mkdir_p(path, &err), 0); /* exists: fine */
+    snprintf(path, sizeof(path), "%s/d/e/ledger.json", base);
+    assert_int_equal(mtv_mkdir_parent(path, &err), 0);
+    snprintf(path, sizeof(path), "%s/d/e", base);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(mtv_mkdir_parent("bare.json", &err), 0);
+    assert_int_equal(mtv_mkdir_p("", &err), MTV_EINVAL);
+    snprintf(path, sizeof(path), "%s/a/b/c/file", base);
+    fclose(fopen(path, "w"));
+    snprintf(path, sizeof(path), "%s/a/b/c/file/x", base);
+    assert_int_equal(mtv_mkdir_p(path, &err), MTV_EIO);
+    assert_non_null(strstr(err.msg, "cannot create folder"));
+    snprintf(path, sizeof(path), "rm -rf '%s'", base);
+    assert_int_equal(system(path), 0);
+}
+
 static void test_random__id_alphabet(void **state)
 {
     char id[65];
@@ -193,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_time__rfc3339_roundtrip),
         cmocka_unit_test(test_deadline__never_and_expired),
         cmocka_unit_test(test_deadline__interrupt_expires_every_deadline),
+        cmocka_unit_test(test_fs__mkdir_p_nested_and_parent),
         cmocka_unit_test(test_random__id_alphabet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

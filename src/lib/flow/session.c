@@ -36,21 +36,6 @@ static bool anything_to_run(const struct mtv_selection *sel)
     return false;
 }
 
-/* mkdir -p of path's directory part. */
-static void make_parent_dirs(const char *path)
-{
-    char *p = mtv_strdup(path);
-
-    for (char *s = p != NULL ? p + 1 : NULL; s != NULL && *s != '\0'; s++) {
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(p, 0755);
-            *s = '/';
-        }
-    }
-    free(p);
-}
-
 static int open_ledger(struct flow_session *fs, struct mtv_error *err)
 {
     const struct mtv_run_options *o = fs->ctx->opts;
@@ -68,11 +53,11 @@ static int open_ledger(struct flow_session *fs, struct mtv_error *err)
     if (path == NULL) {
         return mtv_error_set(err, MTV_ENOMEM, "flow", "out of memory");
     }
-    make_parent_dirs(path);
+    rc = mtv_mkdir_parent(path, err);
     info.session_id = fs->sid;
     info.cluster_url = mtv_kube_client_server(fs->conn.kube);
     info.vcenter_url = fs->src->api_url;
-    rc = mtv_ledger_create(&fs->ledger, path, &info, err);
+    rc = rc ? rc : mtv_ledger_create(&fs->ledger, path, &info, err);
     free(path);
     return rc;
 }

@@ -531,40 +531,6 @@ int mtv_report_html(struct mtv_buf *out, const struct mtv_run_result *r)
     return rc ? rc : mtv_buf_puts(out, "</footer>\n</body>\n</html>\n");
 }
 
-/* mkdir -p */
-static int make_dirs(const char *dir, struct mtv_error *err)
-{
-    char *p = mtv_strdup(dir);
-    int rc = 0;
-
-    if (p == NULL) {
-        return mtv_error_set(err, MTV_ENOMEM, "report", "out of memory");
-    }
-    if (p[0] == '\0') {
-        free(p);
-        return mtv_error_set(err, MTV_EINVAL, "report", "empty folder name");
-    }
-    for (char *s = p + 1; rc == 0; s++) {
-        char c = *s;
-
-        if (c != '/' && c != '\0') {
-            continue;
-        }
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            rc = mtv_error_set(err, MTV_EIO, "report",
-                               "%s: cannot create folder: %s", p,
-                               strerror(errno));
-        }
-        *s = c;
-        if (c == '\0') {
-            break;
-        }
-    }
-    free(p);
-    return rc;
-}
-
 int mtv_report_html_write(const char *dir, const struct mtv_run_result *r,
                           struct mtv_error *err)
 {
@@ -575,7 +541,7 @@ int mtv_report_html_write(const char *dir, const struct mtv_run_result *r,
     if (rc != 0) {
         rc = mtv_error_set(err, rc, "report", "cannot build the HTML report");
     }
-    rc = rc ? rc : make_dirs(dir, err);
+    rc = rc ? rc : mtv_mkdir_p(dir, err);
     rc = rc ? rc : mtv_report__write_atomic(path, b.data, b.len, err);
     mtv_buf_dispose(&b);
     free(path);

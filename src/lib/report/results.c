@@ -179,36 +179,6 @@ struct mtv_json *mtv_report_results_json(const struct mtv_run_result *r)
     return j;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *dir, struct mtv_error *err)
-{
-    char *p = mtv_strdup(dir);
-    int rc = 0;
-
-    if (p == NULL) {
-        return mtv_error_set(err, MTV_ENOMEM, "report", "out of memory");
-    }
-    for (char *s = p + 1; rc == 0; s++) {
-        if (*s != '/' && *s != '\0') {
-            continue;
-        }
-        char c = *s;
-
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            rc = mtv_error_set(err, MTV_EIO, "report",
-                               "%s: cannot create folder: %s", p,
-                               strerror(errno));
-        }
-        *s = c;
-        if (c == '\0') {
-            break;
-        }
-    }
-    free(p);
-    return rc;
-}
-
 int mtv_report_results_write(const char *dir, const struct mtv_run_result *r,
                              struct mtv_error *err)
 {
@@ -220,7 +190,7 @@ int mtv_report_results_write(const char *dir, const struct mtv_run_result *r,
     if (text == NULL || path == NULL) {
         rc = mtv_error_set(err, MTV_ENOMEM, "report", "out of memory");
     }
-    rc = rc ? rc : make_dirs(dir, err);
+    rc = rc ? rc : mtv_mkdir_p(dir, err);
     rc = rc ? rc : mtv_report__write_atomic(path, text, strlen(text), err);
     free(text);
     free(path);
