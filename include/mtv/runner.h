@@ -199,6 +199,9 @@ struct mtv_scenario_result {
     struct mtv_vm_result *vms;
     size_t n_vms;
     double duration_s;
+    /* where the diagnostics of a failed scenario were written, or NULL
+     * (flow/collect.c) */
+    char *diagnostics_dir;
 };
 
 struct mtv_run_result {

@@ -183,6 +183,14 @@ int flow_remote_provider(struct flow_session *fs, struct mtv_kube_client *kube,
 int flow_scenario_begin(struct mtv_step_ctx *ctx, struct mtv_error *err);
 void flow_scenario_end(struct mtv_step_ctx *ctx);
 
+/*
+ * When a step of the scenario failed or errored: save its objects, logs
+ * and a summary.txt into <--report>/diagnostics/<scenario>/ (else
+ * ./mtvtest-diagnostics/<scenario>/) and set ctx->result->diagnostics_dir.
+ * Never fails the run: problems are logged as warnings (collect.c).
+ */
+void flow_collect_diagnostics(struct mtv_step_ctx *ctx);
+
 /* ---- steps (steps.c, migrate.c, check.c) */
 
 int flow_step_storagemap(struct mtv_step_ctx *ctx, struct mtv_error *err);
@@ -191,6 +199,26 @@ int flow_step_plan(struct mtv_step_ctx *ctx, struct mtv_error *err);
 int flow_step_migrate(struct mtv_step_ctx *ctx, struct mtv_error *err);
 int flow_step_xcopy(struct mtv_step_ctx *ctx, struct mtv_error *err);
 int flow_step_check(struct mtv_step_ctx *ctx, struct mtv_error *err);
+
+/* ---- source guests (origin.c) */
+
+/* The first IPv4 VMware Tools reports for a guest, or NULL. Borrowed. */
+const char *flow_guest_ip(const struct mtv_vm_record *rec);
+
+/* One command on a source guest over SSH at its guest IP. */
+int flow_source_ssh(struct flow_scenario *st, const struct flow_vm *v,
+                    const char *command, struct mtv_ssh_result *out,
+                    struct mtv_error *err);
+
+/*
+ * With preserve_static_ips, a Linux clone whose IPs have no origin in
+ * VMware Tools: ask NetworkManager in the guest which ones are static.
+ */
+int flow_resolve_ip_origin(struct flow_scenario *st, struct flow_vm *v,
+                           struct mtv_error *err);
+
+/* Apply "<ip>|<ipv4.method>" lines to the unknown origins of r. */
+size_t flow_apply_ip_origin(struct mtv_vm_record *r, const char *text);
 
 /* ---- live guests for check_vms (guest.c) */
 

@@ -181,17 +181,6 @@ static int wait_inventory(struct flow_scenario *st, struct flow_vm *v,
     return rc;
 }
 
-/* The first IPv4 VMware Tools reports for the source guest, or NULL. */
-static const char *guest_ip(const struct mtv_vm_record *rec)
-{
-    for (size_t i = 0; rec != NULL && i < rec->n_nics; i++) {
-        if (rec->nics[i].n_ips > 0) {
-            return rec->nics[i].ips[0].address;
-        }
-    }
-    return NULL;
-}
-
 /*
  * Copy-offload: cloud-init must have finished in the source guest
  * (reference 1.4, vmware_cloud_init_ready): SSH straight to the guest IP.
@@ -199,28 +188,13 @@ static const char *guest_ip(const struct mtv_vm_record *rec)
 static int wait_cloud_init(struct flow_scenario *st, struct flow_vm *v,
                            struct mtv_error *err)
 {
-    const struct mtv_provider *p = st->fs->src;
     struct mtv_deadline dl = flow_seconds(st->fs->cfg->ssh_timeout);
-    struct mtv_ssh_target t;
     int rc = MTV_ETIMEOUT;
 
-    memset(&t, 0, sizeof(t));
-    t.host_id = v->clone_name;
-    t.host = guest_ip(v->before);
-    t.port = p->guest_ssh_port > 0 ? (int)p->guest_ssh_port : 22;
-    t.user = p->guest_vm_linux_user;
-    t.password = p->guest_vm_linux_password;
-    t.hostkeys = st->fs->hostkeys;
-    t.timeout_ms = 30000;
-    if (t.host == NULL) {
-        return mtv_error_set(err, MTV_EREMOTE, "flow",
-                             "clone '%s' reports no guest IP for SSH",
-                             v->clone_name);
-    }
     while (!mtv_deadline_expired(&dl)) {
         struct mtv_ssh_result r;
         memset(&r, 0, sizeof(r));
-        rc = mtv_ssh_exec(&r, &t, "ls /cloud-init.finish", err);
+        rc = flow_source_ssh(st, v, "ls /cloud-init.finish", &r, err);
         rc = rc == 0 && r.exit_status != 0 ? MTV_ENOTFOUND : rc;
         mtv_ssh_result_dispose(&r);
         if (rc == 0 || rc == MTV_EAUTH) {
@@ -229,8 +203,7 @@ static int wait_cloud_init(struct flow_scenario *st, struct flow_vm *v,
         flow_sleep_ms(2000);
     }
     if (rc != 0) {
-        mtv_error_prefix(err, "cloud-init on '%s' (%s:%d)", v->clone_name,
-                         t.host, t.port);
+        mtv_error_prefix(err, "cloud-init on '%s'", v->clone_name);
     }
     return rc;
 }
@@ -250,6 +223,7 @@ static int prepare_vm(struct flow_scenario *st, struct flow_vm *v,
         mtv_str_eq(v->cfg->source_vm_power, "on")) {
         rc = wait_cloud_init(st, v, err);
     }
+    rc = rc ? rc : flow_resolve_ip_origin(st, v, err);
     rc = rc ? rc : wait_inventory(st, v, err);
     if (rc == 0) {
         flow_progress(st->fs,
@@ -323,6 +297,7 @@ void flow_scenario_end(struct mtv_step_ctx *ctx)
     if (st == NULL) {
         return;
     }
+    flow_collect_diagnostics(ctx); /* before teardown deletes anything */
     for (size_t i = 0; i < st->n_vms; i++) {
         free(st->vms[i].clone_name);
         mtv_vm_record_free(st->vms[i].before);

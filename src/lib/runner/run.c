@@ -74,6 +74,7 @@ static void scenario_result_dispose(struct mtv_scenario_result *sr)
     }
     free(sr->vms);
     free(sr->reason);
+    free(sr->diagnostics_dir);
 }
 
 void mtv_run_result_free(struct mtv_run_result *r)
