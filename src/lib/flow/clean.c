@@ -1,5 +1,6 @@
 /* flow: `mtvtest clean` (CONTRACTS.md section 5). */
 #include "flow_priv.h"
+#include "precopy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,40 @@ static void clean_vsphere(struct flow_conn *c, const struct mtv_config *cfg,
     }
 }
 
+/*
+ * clean --session: the session's share of the ForkliftController's
+ * precopy lease (precopy.h). Its original value is in the lease
+ * annotation, so the last holder's clean restores it. A failure is a
+ * leftover.
+ */
+static size_t clean_precopy_lease(struct flow_conn *c,
+                                  const struct mtv_config *cfg,
+                                  const char *session)
+{
+    enum flow_precopy_outcome out = FLOW_PRECOPY_NOLEASE;
+    struct mtv_error err;
+    char *name = NULL;
+    int rc;
+
+    mtv_error_clear(&err);
+    rc = flow_precopy_controller_name(&name, c->kube, cfg->mtv_namespace,
+                                      &err);
+    rc = rc ? rc
+            : flow_precopy_leave(c->kube, cfg->mtv_namespace, name, session,
+                                 &out, &err);
+    free(name);
+    if (rc == MTV_ENOTFOUND) {
+        return 0;
+    }
+    if (rc != 0) {
+        mtv_log(MTV_LOG_WARN, "flow", "clean: precopy lease: %s", err.msg);
+        return 1;
+    }
+    mtv_log(MTV_LOG_INFO, "flow", "clean: precopy lease of %s: %s", session,
+            flow_precopy_outcome_name(out));
+    return 0;
+}
+
 int mtv_flow_clean(const struct mtv_run_options *opts,
                    const struct mtv_config *config,
                    const struct mtv_providers *providers, struct mtv_error *err)
@@ -71,7 +106,10 @@ int mtv_flow_clean(const struct mtv_run_options *opts,
         clean_vsphere(&conn, config, providers);
     }
     if (rc == 0) {
-        left = flow_teardown_run(&plan, &conn, ledger, config, false);
+        if (ledger == NULL) {
+            left += clean_precopy_lease(&conn, config, opts->session_id);
+        }
+        left += flow_teardown_run(&plan, &conn, ledger, config, false);
         fprintf(stderr,
                 "mtvtest: note: clean: %zu action(s), %zu left "
                 "behind\n",

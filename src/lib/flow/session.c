@@ -1,5 +1,6 @@
 /* flow: session set-up and close (reference section 1.2-1.3, 1.13). */
 #include "flow_priv.h"
+#include "precopy.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -190,52 +191,15 @@ static int find_controller(struct flow_session *fs, struct mtv_json **fc,
     return rc;
 }
 
-/* Record the restore patch, then patch the interval (PORT NOTE G2). */
-static int patch_precopy(struct flow_session *fs, const struct mtv_json *fc,
-                         struct mtv_error *err)
-{
-    struct mtv_json *saved = NULL, *restore = NULL, *patch = NULL;
-    struct mtv_ledger_obj lo;
-    struct mtv_kube_ref ref;
-    size_t seq = 0;
-    int rc = mtv_forklift_precopy_save(&saved, fc, err);
-
-    rc = rc ? rc
-            : mtv_forklift_build_precopy_restore(&restore, fs->fc_name, saved,
-                                                 err);
-    rc = rc ? rc
-            : mtv_forklift_build_precopy_patch(
-                  &patch, fs->fc_name, fs->cfg->snapshots_interval, err);
-    rc = rc ? rc
-            : flow_ref(&ref, "ForkliftController", fs->cfg->mtv_namespace,
-                       fs->fc_name, err);
-    if (rc == 0) {
-        memset(&lo, 0, sizeof(lo));
-        lo.kind = "ForkliftController";
-        lo.api_version = MTV_FL_API_VERSION;
-        lo.ns = fs->cfg->mtv_namespace;
-        lo.name = fs->fc_name;
-        lo.restore = restore;
-        rc = mtv_ledger_record(fs->ledger, &lo, &seq, err);
-    }
-    rc = rc ? rc : mtv_kube_merge_patch(NULL, fs->conn.kube, &ref, patch, err);
-    rc = rc ? rc : mtv_ledger_mark(fs->ledger, seq, MTV_LEDGER_CREATED, err);
-    mtv_json_free(saved);
-    mtv_json_free(restore);
-    mtv_json_free(patch);
-    return rc;
-}
-
 static int setup_precopy(struct flow_session *fs, struct mtv_error *err)
 {
     struct mtv_json *fc = NULL;
     long want = fs->cfg->snapshots_interval;
     int rc = find_controller(fs, &fc, err);
 
-    if (rc == 0 && !mtv_forklift_precopy_is(fc, want)) {
-        rc = patch_precopy(fs, fc, err);
-    }
     mtv_json_free(fc);
+    /* The lease on the controller (precopy.c): join, take or wait. */
+    rc = rc ? rc : flow_precopy_enter(fs, err);
     if (rc == 0) {
         /* Confirm the operator applied it to the controller (G2). */
         rc = flow_wait(NULL, fs->conn.kube, "Deployment",

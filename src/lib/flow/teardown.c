@@ -1,5 +1,6 @@
 /* flow: the teardown executor (reference 1.13, G10, PORT NOTE: go on). */
 #include "flow_priv.h"
+#include "precopy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 struct td {
     struct flow_conn *c;
     const struct mtv_config *cfg;
+    const char *session; /* the ledger's session id, NULL without one */
 };
 
 static int action_ref(struct mtv_kube_ref *ref, const struct mtv_td_action *a,
@@ -53,11 +55,36 @@ delete_one(struct td *t, const struct mtv_kube_ref *ref, struct mtv_error *err)
     return rc == 0 ? MTV_TD_DONE : MTV_TD_FAILED;
 }
 
+/*
+ * The ForkliftController's precopy lease (precopy.h): leave it, never
+ * patch blindly — another run may hold it. The last holder restores the
+ * original value; no lease on the object: nothing to do (ABSENT).
+ */
+static enum mtv_td_result leave_lease(struct td *t, struct mtv_td_action *a,
+                                      struct mtv_error *err)
+{
+    enum flow_precopy_outcome out = FLOW_PRECOPY_NOLEASE;
+    int rc = flow_precopy_leave(t->c->kube, a->ns, a->name, t->session, &out,
+                                err);
+
+    if (rc != 0) {
+        return MTV_TD_FAILED;
+    }
+    return out == FLOW_PRECOPY_NOLEASE ? MTV_TD_ABSENT : MTV_TD_DONE;
+}
+
 static enum mtv_td_result do_restore(struct td *t, struct mtv_td_action *a,
                                      struct mtv_error *err)
 {
     struct mtv_kube_ref ref;
-    int rc = action_ref(&ref, a, a->ns, a->name, err);
+    int rc;
+
+    if (t->session != NULL && a->kind != NULL &&
+        strcmp(a->kind, "ForkliftController") == 0 &&
+        flow_precopy_is_lease_restore(a->patch)) {
+        return leave_lease(t, a, err);
+    }
+    rc = action_ref(&ref, a, a->ns, a->name, err);
 
     rc = rc ? rc : mtv_kube_merge_patch(NULL, t->c->kube, &ref, a->patch, err);
     if (rc == MTV_ENOTFOUND) {
@@ -331,7 +358,7 @@ size_t flow_teardown_run(struct mtv_td_plan *plan, struct flow_conn *c,
                          struct mtv_ledger *ledger,
                          const struct mtv_config *cfg, bool restore_only)
 {
-    struct td t = {c, cfg};
+    struct td t = {c, cfg, ledger != NULL ? mtv_ledger_session(ledger) : NULL};
     struct mtv_buf left = MTV_BUF_INIT;
     int n;
 
