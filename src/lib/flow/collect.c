@@ -114,31 +114,6 @@ static char *safe_component(const char *s)
     return out;
 }
 
-static int mkdir_p(const char *path)
-{
-    char *p = mtv_strdup(path);
-    int rc = 0;
-
-    if (p == NULL) {
-        return MTV_ENOMEM;
-    }
-    for (char *s = p + 1; rc == 0; s++) {
-        if (*s == '/' || *s == '\0') {
-            char keep = *s;
-            *s = '\0';
-            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-                rc = MTV_EIO;
-            }
-            *s = keep;
-            if (keep == '\0') {
-                break;
-            }
-        }
-    }
-    free(p);
-    return rc;
-}
-
 /* Write text (len bytes) to dir/name: capped, redacted, atomically. */
 static void put_file(struct collect *c, const char *name, const char *text,
                      size_t len)
@@ -165,7 +140,7 @@ static void put_file(struct collect *c, const char *name, const char *text,
         mtv_redact(&b);
     }
     path = mtv_strdup_printf("%s/%s", c->dir, name);
-    if (rc == 0 && mtv_random_id(rnd, sizeof(rnd)) != 0) {
+    if (rc == 0 && mtv_random_id(rnd, sizeof(rnd) - 1) != 0) {
         snprintf(rnd, sizeof(rnd), "%d", (int)getpid());
     }
     tmp = path ? mtv_strdup_printf("%s.tmp-%s", path, rnd) : NULL;
@@ -320,8 +295,8 @@ static void save_nads(struct collect *c, const struct mtv_json *nmap)
             continue;
         }
         nad = get_obj(c, "NetworkAttachmentDefinition", ns, name);
-        if (nad != NULL && mtv_json_push_take(arr, nad) != 0) {
-            mtv_json_free(nad);
+        if (nad != NULL) {
+            mtv_json_push_take(arr, nad); /* frees nad on error */
         }
     }
     if (arr != NULL && mtv_json_size(arr) > 0) {
@@ -388,8 +363,8 @@ static void save_vms(struct collect *c, const char *kind, const char *file)
     for (size_t i = 0; arr != NULL && i < c->st->n_vms; i++) {
         struct mtv_json *o =
             get_obj(c, kind, c->st->vm_ns, c->st->vms[i].clone_name);
-        if (o != NULL && mtv_json_push_take(arr, o) != 0) {
-            mtv_json_free(o);
+        if (o != NULL) {
+            mtv_json_push_take(arr, o); /* frees o on error */
         }
     }
     if (arr != NULL && mtv_json_size(arr) > 0) {
@@ -448,11 +423,13 @@ static void save_logs(struct collect *c)
 {
     const char *mtv_ns = c->st->fs->cfg->mtv_namespace;
     struct mtv_json *pods = NULL;
+    struct mtv_error err;
     char *logs = mtv_strdup_printf("%s/logs", c->dir);
     size_t n = 0;
 
-    if (logs == NULL || mkdir_p(logs) != 0) {
-        warn(c, "cannot create %s", logs ? logs : "logs");
+    mtv_error_clear(&err);
+    if (logs == NULL || mtv_mkdir_p(logs, &err) != 0) {
+        warn_err(c, "logs folder", &err);
         free(logs);
         return;
     }
@@ -497,7 +474,7 @@ static void save_logs(struct collect *c)
 
 static void save_source_vms(struct collect *c, struct mtv_buf *summary)
 {
-    struct mtv_json *all = mtv_json_new_object();
+    struct mtv_json *all = mtv_json_new_array();
     struct flow_scenario *st = c->st;
 
     for (size_t i = 0; all != NULL && i < st->n_vms; i++) {
@@ -511,6 +488,7 @@ static void save_source_vms(struct collect *c, struct mtv_buf *summary)
         if (entry == NULL) {
             break;
         }
+        mtv_json_set_string(entry, "name", name);
         mtv_json_set_string(entry, "template", v->cfg->name);
         mtv_json_set_string(entry, "moref", v->moref.value);
         if (v->before != NULL &&
@@ -538,9 +516,7 @@ static void save_source_vms(struct collect *c, struct mtv_buf *summary)
                        v->before ? v->before->power_state : "?",
                        after ? after->power_state : "?");
         mtv_vm_record_free(after);
-        if (mtv_json_set_take(all, name, entry) != 0) {
-            mtv_json_free(entry);
-        }
+        mtv_json_push_take(all, entry); /* frees entry on error */
     }
     if (all != NULL && st->n_vms > 0) {
         put_json(c, "source-vms.json", all);
@@ -731,6 +707,7 @@ void flow_collect_diagnostics(struct mtv_step_ctx *ctx)
     const struct mtv_run_options *opts =
         ctx != NULL && ctx->session != NULL ? ctx->session->opts : NULL;
     struct collect c;
+    struct mtv_error err;
 
     if (st == NULL || st->fs == NULL || st->conn == NULL ||
         st->conn->kube == NULL || !scenario_failed(ctx->result)) {
@@ -747,9 +724,12 @@ void flow_collect_diagnostics(struct mtv_step_ctx *ctx)
     c.ctx = ctx;
     c.dl = flow_seconds(FLOW_DIAG_SECONDS);
     c.dir = scenario_dir(opts, st->sc->name);
-    if (c.dir == NULL || mkdir_p(c.dir) != 0) {
-        mtv_log(MTV_LOG_WARN, "flow", "diagnostics of %s: cannot create %s: %s",
-                st->sc->name, c.dir ? c.dir : "(no memory)", strerror(errno));
+    mtv_error_clear(&err);
+    if (c.dir == NULL || mtv_mkdir_p(c.dir, &err) != 0) {
+        char text[1100];
+        mtv_log(MTV_LOG_WARN, "flow", "diagnostics of %s: %s", st->sc->name,
+                c.dir ? mtv_error_text(&err, text, sizeof(text))
+                      : "out of memory");
         free(c.dir);
         return;
     }

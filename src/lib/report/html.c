@@ -445,6 +445,16 @@ static int put_reason(struct mtv_buf *out, const struct mtv_scenario_result *sr)
     rc = mtv_buf_printf(out, "<p class=\"callout %s\"><b>%s:</b> ",
                         mtv_status_name(sr->status), what);
     rc = rc ? rc : mtv_report__html_text(out, sr->reason);
+    if (rc == 0 && sr->diagnostics_dir != NULL) {
+        /* flow/collect.c writes them under the report dir:
+         * diagnostics/<scenario>/ next to report.html */
+        const char *leaf = strrchr(sr->diagnostics_dir, '/');
+
+        leaf = leaf != NULL ? leaf + 1 : sr->diagnostics_dir;
+        rc = mtv_buf_puts(out, " <a href=\"diagnostics/");
+        rc = rc ? rc : mtv_report__html_text(out, leaf);
+        rc = rc ? rc : mtv_buf_puts(out, "/summary.txt\">Diagnostics</a>");
+    }
     return rc ? rc : mtv_buf_puts(out, "</p>\n");
 }
 

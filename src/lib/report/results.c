@@ -127,6 +127,7 @@ static struct mtv_json *scenario_json(const struct mtv_scenario_result *sr)
     rc = rc ? rc : set_str(j, "id", sr->scenario->id);
     rc = rc ? rc : set_str(j, "status", mtv_status_name(sr->status));
     rc = rc ? rc : set_str(j, "reason", sr->reason);
+    rc = rc ? rc : set_str(j, "diagnostics", sr->diagnostics_dir);
     rc = rc ? rc : mtv_json_set_number(j, "duration_s", sr->duration_s);
     rc = rc ? rc : add_list(j, "markers", &arr);
     for (size_t i = 0; rc == 0 && i < sr->scenario->markers.len; i++) {
