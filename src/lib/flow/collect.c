@@ -51,6 +51,7 @@ struct collect {
     bool stopped; /* a cap or the deadline was reached */
     struct mtv_strv files;
     struct mtv_strv warnings;
+    struct mtv_strv absent; /* objects not found (gone, or never made) */
 };
 
 static void warn(struct collect *c, const char *fmt, ...) MTV_PRINTF(2, 3);
@@ -208,7 +209,9 @@ static struct mtv_json *get_obj(struct collect *c, const char *kind,
              ns ? "/" : "", name);
     if (flow_get(&obj, c->st->conn->kube, kind, ns, name, &err) != 0) {
         if (err.code == MTV_ENOTFOUND) {
-            warn(c, "%s: not found", what);
+            mtv_log(MTV_LOG_INFO, "flow", "diagnostics of %s: %s: not found",
+                    c->st->sc->name, what);
+            mtv_strv_push(&c->absent, what + 4); /* without "get " */
         } else {
             warn_err(c, what, &err);
         }
@@ -684,6 +687,12 @@ static void collect(struct collect *c)
         mtv_buf_printf(&sum, "  %s\n", c->files.items[i]);
     }
     mtv_buf_puts(&sum, "  summary.txt\n");
+    mtv_buf_printf(&sum, "\nnot found (deleted by the controller, or "
+                         "never created) (%zu):\n",
+                   c->absent.len);
+    for (size_t i = 0; i < c->absent.len; i++) {
+        mtv_buf_printf(&sum, "  %s\n", c->absent.items[i]);
+    }
     mtv_buf_printf(&sum, "\nwarnings (%zu):\n", c->warnings.len);
     for (size_t i = 0; i < c->warnings.len; i++) {
         mtv_buf_printf(&sum, "  %s\n", c->warnings.items[i]);
@@ -741,4 +750,5 @@ void flow_collect_diagnostics(struct mtv_step_ctx *ctx)
     c.dir = NULL;
     mtv_strv_dispose(&c.files);
     mtv_strv_dispose(&c.warnings);
+    mtv_strv_dispose(&c.absent);
 }
