@@ -107,6 +107,7 @@ def cmd_up(a, d):
             pass
     from .daemon import prepare_dir
     prepare_dir(d)
+    os.environ["MTVLAB_LINUX_IP_ORIGIN"] = a.linux_ip_origin  # the daemon passes it on to vcsim
     args = [sys.executable, str(Path(__file__).resolve().parents[1] / "mtvlab"), "_daemon", "--dir", str(d),
             "--minute", str(a.minute), "--vcenter-latency-ms", str(a.vcenter_latency_ms)]
     if a.no_vcsim:
@@ -311,6 +312,9 @@ def build_parser():
                         help="length of a controller minute in seconds (default 60)")
         sp.add_argument("--vcenter-latency-ms", type=int, default=0, metavar="N",
                         help="added latency of every vCenter call")
+        sp.add_argument("--linux-ip-origin", choices=("reported", "unknown"), default="reported",
+                        help="unknown: Linux guests report no IP origin (as open-vm-tools does), so a runner "
+                             "must ask the guest which IPs are static")
         sp.add_argument("--no-vcsim", action="store_true", help=argparse.SUPPRESS)
         sp.add_argument("--no-controllers", action="store_true", help=argparse.SUPPRESS)
 

@@ -229,6 +229,8 @@ class Lab:
                 "--credentials-file", str(credfile), "--ready-file", str(ready), "--guest-ip-prefix", "127.42"]
         if self.vcenter_latency_ms:
             args += ["--latency-ms", str(self.vcenter_latency_ms)]
+        # `up --linux-ip-origin unknown`: Linux guests report no IP origin, as open-vm-tools does
+        args += ["--linux-ip-origin", os.environ.get("MTVLAB_LINUX_IP_ORIGIN", "reported")]
         logf = open(str(self.dir / "vcsim.log"), "ab")
         self.vcsim_proc = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                            preexec_fn=_die_with_parent())

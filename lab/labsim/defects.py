@@ -95,7 +95,7 @@ def guest_profile(run, guest_nics):
     for gi, g in enumerate(guest_nics):
         src_order = next((n["order"] for n in src_nics if n["mac"].lower() == g["source_mac"].lower()), gi)
         ips = [x for x in gnets if x.get("mac", "").lower() == g["source_mac"].lower() and ":" not in x.get("ip", "")]
-        static = [x for x in ips if x.get("origin") == "manual"]
+        static = [x for x in ips if x.get("_static", x.get("origin") == "manual")]
         gw = next((s["gateway"] for s in stacks if s.get("device") == str(src_order) and ":" not in s["gateway"]), "")
         dns = (ips[0].get("dns") if ips else None) or ["192.168.122.1"]
         if preserve and static and "static-ip-lost" not in defects:

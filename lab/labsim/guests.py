@@ -1,6 +1,7 @@
 """Guest SSH endpoints (paramiko): source VMs at their vcsim guest IPs, migrated VMs at their VMI IP.
 They accept only the providers file's guest credentials (Linux or Windows by guest id) and answer
-`true`, `echo`, `hostname`, `ls /cloud-init.finish`, `nmcli device show` / `ipconfig /all`."""
+`true`, `echo`, `hostname`, `ls /cloud-init.finish`, `nmcli device show` / `ipconfig /all`, and the runner's
+IP-origin script (`nmcli ... ipv4.method ...`: one `<ip>|manual|auto` line per address)."""
 import ipaddress
 import logging
 import os
@@ -121,6 +122,11 @@ def run_command(profile, command):
         return (h.split(".")[0].upper() + "\r\n") if win else h + "\n", "", 0
     if not win and cmd in ("ls /cloud-init.finish", "test -f /cloud-init.finish", "ls -l /cloud-init.finish"):
         return ("/cloud-init.finish\n" if cmd.startswith("ls") else ""), "", 0
+    if not win and cmd.startswith("nmcli") and "ipv4.method" in cmd:
+        # the runner's IP-origin script (NetworkManager: each active connection's ipv4.method and
+        # its device's IPv4s): "<ip>|manual" for static addresses, "<ip>|auto" for DHCP ones
+        return "".join("%s|%s\n" % (a, "auto" if nic.get("dhcp") else "manual")
+                       for nic in profile.get("nics") or [] for a, _ in nic.get("addrs") or []), "", 0
     if not win and cmd.startswith("nmcli") and "device show" in cmd.replace("dev show", "device show"):
         return nmcli(profile), "", 0
     if win and "ipconfig" in cmd.lower() and "/all" in cmd.lower():
@@ -317,6 +323,6 @@ def source_profile(vm):
         gw = next((s["gateway"] for s in stacks if s.get("device") == str(n["order"]) and ":" not in s["gateway"]), "")
         nics.append({"mac": n["mac"], "addrs": [(g["ip"], int(g.get("prefix") or 24)) for g in ips],
                      "gateway": gw, "dns": (ips[0].get("dns") if ips else None) or ["192.168.122.1"],
-                     "dhcp": not any(g.get("origin") == "manual" for g in ips)})
+                     "dhcp": not any(g.get("_static", g.get("origin") == "manual") for g in ips)})
     return {"hostname": vm.get("hostName") or vm["name"], "windows": "win" in (vm.get("guestId") or "").lower(),
             "nics": nics, "migrated": False, "guest_id": vm.get("guestId", "")}

@@ -214,8 +214,12 @@ class Model:
         for i, gn in enumerate(o.get("guest.net") or []):
             ipc = getattr(gn, "ipConfig", None)
             for ip in (getattr(ipc, "ipAddress", None) or []):
+                dhcp = getattr(getattr(getattr(ipc, "dhcp", None), "ipv4", None), "enable", None)
                 guest_nets.append({"device": "ens%d" % (192 + 32 * i), "deviceConfigId": gn.deviceConfigId,
                                    "mac": gn.macAddress or "", "ip": ip.ipAddress, "origin": ip.origin or "",
+                                   # lab-internal (not served): the guest's own DHCP setting, which says
+                                   # static or not when the tools report no origin (open-vm-tools)
+                                   "_static": ip.origin == "manual" or (not ip.origin and dhcp is False),
                                    "prefix": ip.prefixLength or 0,
                                    "dns": list(getattr(getattr(gn, "dnsConfig", None), "ipAddress", None) or []),
                                    "network": gn.network or ""})

@@ -44,6 +44,8 @@ type guestProfile struct {
 type guestSim struct {
 	self   types.ManagedObjectReference
 	prefix [2]byte
+	// Linux guests report no IP origin (open-vm-tools); Windows ones do.
+	linuxOriginUnknown bool
 
 	mu        sync.Mutex
 	templates map[string]*guestProfile // template name -> profile
@@ -380,6 +382,9 @@ func (g *guestSim) applyOn(vm *mo.VirtualMachine) {
 	origin := string(types.NetIpConfigInfoIpAddressOriginDhcp)
 	if p.Static {
 		origin = string(types.NetIpConfigInfoIpAddressOriginManual)
+	}
+	if g.linuxOriginUnknown && !p.Windows {
+		origin = ""
 	}
 	host := hostNameFor(vm.Name, p.Windows)
 	gateway := fmt.Sprintf("%d.%d.%d.254", g.prefix[0], g.prefix[1], idx)

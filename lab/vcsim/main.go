@@ -40,6 +40,7 @@ type options struct {
 	latencyMS     int
 	readyFile     string
 	guestIPPrefix string
+	linuxIPOrigin string
 }
 
 func fatalf(code int, format string, args ...interface{}) {
@@ -58,6 +59,8 @@ func parseOptions() *options {
 	fs.IntVar(&o.latencyMS, "latency-ms", 0, "delay every SOAP method call by N milliseconds")
 	fs.StringVar(&o.readyFile, "ready-file", "", "write the SDK URL to this file (atomically) when ready")
 	fs.StringVar(&o.guestIPPrefix, "guest-ip-prefix", "127.42", "first two octets of the simulated guest IPv4s")
+	fs.StringVar(&o.linuxIPOrigin, "linux-ip-origin", "reported",
+		"reported: Linux guests report each IP's origin (manual/dhcp); unknown: they report none, as open-vm-tools does")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
@@ -72,6 +75,9 @@ func parseOptions() *options {
 	}
 	if o.latencyMS < 0 {
 		fatalf(2, "--latency-ms must be >= 0")
+	}
+	if o.linuxIPOrigin != "reported" && o.linuxIPOrigin != "unknown" {
+		fatalf(2, "--linux-ip-origin must be reported or unknown")
 	}
 	return o
 }
@@ -184,6 +190,7 @@ func main() {
 	model.DelayConfig.Delay = 0
 
 	gs := newGuestSim(prefix)
+	gs.linuxOriginUnknown = o.linuxIPOrigin == "unknown"
 	simulator.Map.AddHandler(gs)
 
 	if err := seedInventory(model, gs); err != nil {

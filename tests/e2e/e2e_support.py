@@ -66,16 +66,17 @@ def vcsim_env():
 class Lab:
     """A lab of its own in a temp dir. `Lab.start()` in setUpClass, `lab.down` registered as class cleanup."""
 
-    def __init__(self, minute=MINUTE):
+    def __init__(self, minute=MINUTE, up_args=()):
         self.tmp = Path(tempfile.mkdtemp(prefix="mtv-e2e-"))
         self.dir = self.tmp / "lab"
         self.env = vcsim_env()
         self.minute = minute
+        self.up_args = tuple(up_args)
         self.started = False
 
     @classmethod
-    def start(cls, minute=MINUTE):
-        lab = cls(minute)
+    def start(cls, minute=MINUTE, up_args=()):
+        lab = cls(minute, up_args)
         try:
             lab.up()
         except BaseException:
@@ -95,7 +96,7 @@ class Lab:
 
     def up(self):
         t0 = time.monotonic()
-        self.mtvlab("up", "--minute", str(self.minute), timeout=300)
+        self.mtvlab("up", "--minute", str(self.minute), *self.up_args, timeout=300)
         self.started = True
         log("lab up in %.1fs at %s" % (time.monotonic() - t0, self.dir))
         self.kubeconfig = self.dir / "kubeconfig"
