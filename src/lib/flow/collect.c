@@ -65,8 +65,8 @@ static void warn(struct collect *c, const char *fmt, ...)
     mtv_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     if (b.data != NULL) {
-        mtv_log(MTV_LOG_WARN, "flow", "diagnostics of %s: %s",
-                c->st->sc->name, b.data);
+        mtv_log(MTV_LOG_WARN, "flow", "diagnostics of %s: %s", c->st->sc->name,
+                b.data);
         mtv_strv_push(&c->warnings, b.data);
     }
     mtv_buf_dispose(&b);
@@ -235,8 +235,8 @@ static struct mtv_json *save_obj(struct collect *c, const char *file,
 }
 
 /* LIST kind in ns (with a label selector) into *out; 0 or an error. */
-static int list_objs(struct collect *c, struct mtv_json **out,
-                     const char *kind, const char *ns, const char *selector)
+static int list_objs(struct collect *c, struct mtv_json **out, const char *kind,
+                     const char *ns, const char *selector)
 {
     struct mtv_kube_list_options lo = {selector, NULL, 0};
     struct mtv_kube_ref ref;
@@ -254,8 +254,8 @@ static int list_objs(struct collect *c, struct mtv_json **out,
     }
     mtv_error_clear(&err);
     snprintf(what, sizeof(what), "list %s in %s%s%s", kind,
-             ns ? ns : "every namespace",
-             selector ? " -l " : "", selector ? selector : "");
+             ns ? ns : "every namespace", selector ? " -l " : "",
+             selector ? selector : "");
     rc = flow_ref(&ref, kind, ns, NULL, &err);
     rc = rc ? rc : mtv_kube_list(out, c->st->conn->kube, &ref, &lo, &err);
     if (rc != 0) {
@@ -284,14 +284,14 @@ static void save_nads(struct collect *c, const struct mtv_json *nmap)
 {
     struct mtv_json *arr = mtv_json_new_array();
     const struct mtv_json *map = mtv_json_get(nmap, "spec.map");
-    const char *def_ns = c->st->sc->multus_namespace ? c->st->sc->multus_namespace
-                                                     : c->st->vm_ns;
+    const char *def_ns = c->st->sc->multus_namespace
+                             ? c->st->sc->multus_namespace
+                             : c->st->vm_ns;
 
     for (const struct mtv_json *e = mtv_json_first(map);
          arr != NULL && e != NULL; e = mtv_json_next(e)) {
         const char *name = mtv_json_string_or(e, "destination.name", NULL);
-        const char *ns =
-            mtv_json_string_or(e, "destination.namespace", def_ns);
+        const char *ns = mtv_json_string_or(e, "destination.namespace", def_ns);
         struct mtv_json *nad = NULL;
 
         if (name == NULL) {
@@ -321,9 +321,8 @@ static void add_secret_ref(struct mtv_strv *names, const struct mtv_json *obj,
     }
     snprintf(p2, sizeof(p2), "%.*s.namespace",
              (int)(strlen(path) - strlen(".name")), path);
-    ns = mtv_json_string_or(obj, p2, mtv_json_string_or(obj,
-                                                        "metadata.namespace",
-                                                        ""));
+    ns = mtv_json_string_or(obj, p2,
+                            mtv_json_string_or(obj, "metadata.namespace", ""));
     s = mtv_strdup_printf("%s/%s", ns, name);
     if (s != NULL && !mtv_strv_contains(names, s)) {
         mtv_strv_push(names, s);
@@ -394,10 +393,10 @@ static void save_pod_logs(struct collect *c, const struct mtv_json *pod)
         char what[300];
 
         mtv_error_clear(&err);
-        snprintf(what, sizeof(what), "log of pod %s/%s container %s", ns,
-                 name, cname);
-        query = mtv_strdup_printf("tailLines=%d&container=%s",
-                                  FLOW_DIAG_TAIL, cname);
+        snprintf(what, sizeof(what), "log of pod %s/%s container %s", ns, name,
+                 cname);
+        query = mtv_strdup_printf("tailLines=%d&container=%s", FLOW_DIAG_TAIL,
+                                  cname);
         call.query = query;
         if (flow_ref(&ref, "Pod", ns, name, &err) == 0) {
             ref.subresource = "log";
@@ -438,8 +437,8 @@ static void save_logs(struct collect *c)
     }
     free(logs);
     if (mtv_ns != NULL && list_objs(c, &pods, "Pod", mtv_ns, NULL) == 0) {
-        for (const struct mtv_json *p = mtv_json_first(
-                 mtv_json_get(pods, "items"));
+        for (const struct mtv_json *p =
+                 mtv_json_first(mtv_json_get(pods, "items"));
              p != NULL && n < FLOW_DIAG_MAX_PODS; p = mtv_json_next(p)) {
             const char *name = mtv_json_string_or(p, "metadata.name", "");
             if (mtv_str_has_prefix(name, FLOW_FC_DEPLOYMENT "-")) {
@@ -461,8 +460,8 @@ static void save_logs(struct collect *c)
         n = 0;
         if (sel != NULL && list_objs(c, &pods, "Pod", NULL, sel) == 0) {
             put_json(c, "pods.json", pods);
-            for (const struct mtv_json *p = mtv_json_first(
-                     mtv_json_get(pods, "items"));
+            for (const struct mtv_json *p =
+                     mtv_json_first(mtv_json_get(pods, "items"));
                  p != NULL && n < FLOW_DIAG_MAX_PODS; p = mtv_json_next(p)) {
                 save_pod_logs(c, p);
                 n++;
@@ -513,11 +512,11 @@ static void save_source_vms(struct collect *c, struct mtv_buf *summary)
         } else {
             mtv_json_set_null(entry, "after");
         }
-        mtv_buf_printf(summary, "  %s (from %s, %s): power before %s, after %s\n",
-                       name, v->cfg->name,
-                       v->moref.value[0] ? v->moref.value : "no moref",
-                       v->before ? v->before->power_state : "?",
-                       after ? after->power_state : "?");
+        mtv_buf_printf(
+            summary, "  %s (from %s, %s): power before %s, after %s\n", name,
+            v->cfg->name, v->moref.value[0] ? v->moref.value : "no moref",
+            v->before ? v->before->power_state : "?",
+            after ? after->power_state : "?");
         mtv_vm_record_free(after);
         mtv_json_push_take(all, entry); /* frees entry on error */
     }
@@ -536,8 +535,8 @@ static void summary_steps(struct collect *c, struct mtv_buf *b)
 
     for (size_t i = 0; i < sr->n_steps; i++) {
         const struct mtv_step_result *s = &sr->steps[i];
-        if (first == NULL && (s->status == MTV_STATUS_FAILED ||
-                              s->status == MTV_STATUS_ERROR)) {
+        if (first == NULL &&
+            (s->status == MTV_STATUS_FAILED || s->status == MTV_STATUS_ERROR)) {
             first = s;
         }
     }
@@ -545,8 +544,8 @@ static void summary_steps(struct collect *c, struct mtv_buf *b)
         mtv_buf_printf(b, "failed step: %s (%s)\nmessage: %s\n", first->name,
                        mtv_status_name(first->status),
                        first->message ? first->message : "(none)");
-        if (first->details != NULL && !mtv_str_eq(first->details,
-                                                  first->message)) {
+        if (first->details != NULL &&
+            !mtv_str_eq(first->details, first->message)) {
             mtv_buf_printf(b, "details:\n%s\n", first->details);
         }
     }
@@ -567,9 +566,9 @@ static void summary_state(struct mtv_buf *b, const char *label,
     } else if (obj == NULL) {
         mtv_buf_printf(b, "%s: %s (could not be read)\n", label, name);
     } else {
-        mtv_buf_printf(b, "%s: %s, state %s\n", label, name,
-                       mtv_forklift_run_state_name(
-                           mtv_forklift_run_state(obj)));
+        mtv_buf_printf(
+            b, "%s: %s, state %s\n", label, name,
+            mtv_forklift_run_state_name(mtv_forklift_run_state(obj)));
     }
 }
 
@@ -593,10 +592,9 @@ static void summary_progress(struct collect *c, struct mtv_buf *b,
         mtv_buf_puts(b, "migrated VMs:\n");
         for (size_t i = 0; i < p.n_vms; i++) {
             mtv_buf_puts(b, "  ");
+            /* phase, pipeline step, precopies, state and error */
             mtv_forklift_progress_line(b, &p.vms[i]);
-            mtv_buf_printf(b, "\n    phase: %s\n    error: %s\n",
-                           p.vms[i].phase ? p.vms[i].phase : "?",
-                           p.vms[i].error ? p.vms[i].error : "none");
+            mtv_buf_puts(b, "\n");
         }
     }
     mtv_forklift_progress_dispose(&p);
@@ -647,8 +645,7 @@ static void collect(struct collect *c)
     mig = save_obj(c, "migration.json", "Migration", ns, st->migration);
     smap = save_obj(c, "storagemap.json", "StorageMap", ns, st->storage_map);
     nmap = save_obj(c, "networkmap.json", "NetworkMap", ns, st->network_map);
-    src = save_obj(c, "provider-source.json", "Provider", ns,
-                   fs->src_provider);
+    src = save_obj(c, "provider-source.json", "Provider", ns, fs->src_provider);
     dst = save_obj(c, "provider-destination.json", "Provider", ns,
                    st->dst_provider);
     if (nmap != NULL) {
@@ -667,8 +664,9 @@ static void collect(struct collect *c)
     save_source_vms(c, &vms);
 
     /* summary.txt, written last so that it lists every file */
-    mtv_buf_printf(&sum, "mtvtest diagnostics\nscenario: %s\nsession: %s\n"
-                         "collected: %s\n\n",
+    mtv_buf_printf(&sum,
+                   "mtvtest diagnostics\nscenario: %s\nsession: %s\n"
+                   "collected: %s\n\n",
                    st->sc->name, fs->sid,
                    mtv_time_rfc3339(mtv_wall_ms(), now, sizeof(now)));
     summary_steps(c, &sum);
@@ -687,8 +685,9 @@ static void collect(struct collect *c)
         mtv_buf_printf(&sum, "  %s\n", c->files.items[i]);
     }
     mtv_buf_puts(&sum, "  summary.txt\n");
-    mtv_buf_printf(&sum, "\nnot found (deleted by the controller, or "
-                         "never created) (%zu):\n",
+    mtv_buf_printf(&sum,
+                   "\nnot found (deleted by the controller, or "
+                   "never created) (%zu):\n",
                    c->absent.len);
     for (size_t i = 0; i < c->absent.len; i++) {
         mtv_buf_printf(&sum, "  %s\n", c->absent.items[i]);
