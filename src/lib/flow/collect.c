@@ -387,7 +387,7 @@ static void save_pod_logs(struct collect *c, const struct mtv_json *pod)
          ct != NULL && go_on(c); ct = mtv_json_next(ct)) {
         const char *cname = mtv_json_string_or(ct, "name", "");
         struct mtv_kube_ref ref;
-        struct mtv_kube_call call = {"GET", &ref, NULL, NULL, "text/plain"};
+        struct mtv_kube_call call = {"GET", &ref, NULL, NULL, NULL};
         struct mtv_error err;
         char *query = NULL, *log = NULL, *file = NULL, *pc = NULL, *cc = NULL;
         char what[300];
