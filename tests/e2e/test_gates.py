@@ -58,8 +58,8 @@ class Gates(E2ECase):
 
     def test_parallel_scenarios_one_session(self):
         # docs/ci-jobs.md recommends -j for parallelism on one cluster: one session, one ledger, one
-        # patch and one restore of the ForkliftController
-        before = self.lab.requests().get("PATCH forkliftcontrollers", 0)
+        # patch and one restore of the ForkliftController (the precopy lease: one PUT to take, one to leave)
+        before = self.lab.requests().get("PUT forkliftcontrollers", 0)
         run = Mtvtest(self.lab, "parallel").run("-k", "sanity or 2disks2nics or comprehensive", "-j", "3", *FAST)
         self.assertExit(run, 0)
         picked = ["test_sanity_warm_mtv_migration", "test_mtv_migration_warm_2disks2nics",
@@ -69,7 +69,7 @@ class Gates(E2ECase):
             with self.subTest(scenario=sc):
                 self.assertAllStepsPassed(run, sc)
         self.assertEqual({s["properties"].get("session_id") for s in run.suites}, {run.session_id})
-        self.assertEqual(self.lab.requests().get("PATCH forkliftcontrollers", 0) - before, 2)
+        self.assertEqual(self.lab.requests().get("PUT forkliftcontrollers", 0) - before, 2)
         self.assertNothingLeft(self.lab, run.session_id, run)
         self.assertFcRestored(self.lab, self.fc_before, run)
 

@@ -447,9 +447,9 @@ int flow_precopy_enter(struct flow_session *fs, struct mtv_error *err)
                     err, MTV_EREMOTE, "flow",
                     "the ForkliftController '%s/%s' precopy interval is held "
                     "with another interval by %s; this run needs %ld "
-                    "minute(s) and waited %lds (provider_ready_timeout). If "
-                    "that run is gone, free it with 'mtvtest clean --session "
-                    "ID'",
+                    "minute(s) and waited %lds (provider_ready_timeout). A "
+                    "holder whose run is gone is freed by 'mtvtest clean "
+                    "--session <its session id>'",
                     ns, fs->fc_name, why.data ? why.data : "?", req.minutes,
                     fs->cfg->provider_ready_timeout);
                 break;
