@@ -70,8 +70,7 @@ static size_t clean_precopy_lease(struct flow_conn *c,
     int rc;
 
     mtv_error_clear(&err);
-    rc = flow_precopy_controller_name(&name, c->kube, cfg->mtv_namespace,
-                                      &err);
+    rc = flow_precopy_controller_name(&name, c->kube, cfg->mtv_namespace, &err);
     rc = rc ? rc
             : flow_precopy_leave(c->kube, cfg->mtv_namespace, name, session,
                                  &out, &err);

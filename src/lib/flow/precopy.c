@@ -88,8 +88,8 @@ static int set_holders(struct mtv_json *fc, const struct mtv_json *holders,
                        struct mtv_error *err)
 {
     char *text = mtv_json_print(holders, false);
-    int rc = text != NULL ? mtv_json_set_string(fc, ANN_HOLDERS, text)
-                          : MTV_ENOMEM;
+    int rc =
+        text != NULL ? mtv_json_set_string(fc, ANN_HOLDERS, text) : MTV_ENOMEM;
 
     free(text);
     return rc != 0 ? mtv_error_set(err, rc, "flow",
@@ -126,8 +126,8 @@ int flow_precopy_acquire(struct mtv_json *fc, const struct flow_precopy_req *r,
     if (holders == NULL) {
         return mtv_error_set(err, MTV_ENOMEM, "flow", "out of memory");
     }
-    *out = mtv_json_size(holders) == 0 ? FLOW_PRECOPY_TAKEN
-                                       : FLOW_PRECOPY_JOINED;
+    *out =
+        mtv_json_size(holders) == 0 ? FLOW_PRECOPY_TAKEN : FLOW_PRECOPY_JOINED;
     for (const struct mtv_json *h = mtv_json_first(holders); h != NULL;
          h = mtv_json_next(h)) {
         int64_t t = 0;
@@ -147,8 +147,7 @@ int flow_precopy_acquire(struct mtv_json *fc, const struct flow_precopy_req *r,
     }
     /* The first holder saves the original, unless a crashed (expired)
      * holder left it: then the spec holds that holder's value. */
-    if (*out == FLOW_PRECOPY_TAKEN &&
-        mtv_json_get(fc, ANN_ORIGINAL) == NULL) {
+    if (*out == FLOW_PRECOPY_TAKEN && mtv_json_get(fc, ANN_ORIGINAL) == NULL) {
         struct mtv_json *saved = NULL;
         char *text = NULL;
         rc = mtv_forklift_precopy_save(&saved, fc, err);
@@ -175,8 +174,9 @@ int flow_precopy_acquire(struct mtv_json *fc, const struct flow_precopy_req *r,
     mtv_json_free(me);
     rc = rc ? rc : set_interval(fc, r->minutes);
     if (rc != 0 && err != NULL && err->code == 0) {
-        mtv_error_set(err, rc, "flow", "precopy lease: cannot edit the "
-                                       "ForkliftController");
+        mtv_error_set(err, rc, "flow",
+                      "precopy lease: cannot edit the "
+                      "ForkliftController");
     }
     rc = rc ? rc : set_holders(fc, holders, err);
     mtv_json_free(holders);
@@ -375,8 +375,8 @@ static int record_once(struct flow_session *fs, const struct mtv_json *fc,
         return 0;
     }
     rc = mtv_forklift_precopy_save(&saved, fc, err);
-    rc = rc ? rc : flow_precopy_build_restore(&restore, fs->fc_name, saved,
-                                              err);
+    rc =
+        rc ? rc : flow_precopy_build_restore(&restore, fs->fc_name, saved, err);
     if (rc == 0) {
         memset(&lo, 0, sizeof(lo));
         lo.kind = "ForkliftController";
@@ -394,8 +394,7 @@ static int record_once(struct flow_session *fs, const struct mtv_json *fc,
 int flow_precopy_enter(struct flow_session *fs, struct mtv_error *err)
 {
     const char *ns = fs->cfg->mtv_namespace;
-    struct flow_precopy_req req = {fs->sid, fs->cfg->snapshots_interval, 0,
-                                   0};
+    struct flow_precopy_req req = {fs->sid, fs->cfg->snapshots_interval, 0, 0};
     struct mtv_deadline dl = flow_seconds(fs->cfg->provider_ready_timeout);
     struct mtv_buf why = MTV_BUF_INIT;
     struct mtv_kube_ref ref;
@@ -414,8 +413,7 @@ int flow_precopy_enter(struct flow_session *fs, struct mtv_error *err)
         req.now_ms = mtv_wall_ms();
         req.expires_ms = lease_expiry(fs);
         before = rc == 0 ? mtv_json_dup(fc) : NULL;
-        rc = rc ? rc
-                : flow_precopy_acquire(fc, &req, &out, &why, &next, err);
+        rc = rc ? rc : flow_precopy_acquire(fc, &req, &out, &why, &next, err);
         mtv_strlcpy(rv,
                     mtv_json_string_or(before, "metadata.resourceVersion", ""),
                     sizeof(rv));

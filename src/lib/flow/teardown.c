@@ -64,8 +64,8 @@ static enum mtv_td_result leave_lease(struct td *t, struct mtv_td_action *a,
                                       struct mtv_error *err)
 {
     enum flow_precopy_outcome out = FLOW_PRECOPY_NOLEASE;
-    int rc = flow_precopy_leave(t->c->kube, a->ns, a->name, t->session, &out,
-                                err);
+    int rc =
+        flow_precopy_leave(t->c->kube, a->ns, a->name, t->session, &out, err);
 
     if (rc != 0) {
         return MTV_TD_FAILED;
