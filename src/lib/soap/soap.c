@@ -1,6 +1,7 @@
 /*
  * soap: the client and mtv_soap_call(): build, execute, check, decode.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,18 @@ int mtv_soap__fault_code(const char *fault_type)
 }
 
 /* --------------------------------------------------------------- client */
+
+/*
+ * libxml2 must be initialised once, before threads parse (-j runs parallel
+ * scenarios, each with its own vCenter session): xmlInitParser itself is
+ * not safe to race.
+ */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+    xmlInitParser();
+}
 
 int mtv_soap_client_new(struct mtv_soap_client **out,
                         const struct mtv_soap_options *opts,
@@ -338,6 +351,7 @@ int mtv_soap_parse_response(struct mtv_soap_response **out,
     if ((r = calloc(1, sizeof(*r))) == NULL) {
         return mtv_error_set(err, MTV_ENOMEM, "soap", "out of memory");
     }
+    pthread_once(&xml_once, xml_init);
     r->doc = xmlReadMemory(data, (int)len, "response.xml", NULL,
                            XML_PARSE_NONET | XML_PARSE_NOERROR |
                                XML_PARSE_NOWARNING);
