@@ -89,29 +89,68 @@ static int list_kind(struct mtv_json **out, struct flow_session *fs,
     return rc != 0 ? rc : mtv_kube_list(out, fs->conn.kube, &ref, &lo, err);
 }
 
-/* The MTV version from the operator's CSV (best effort). */
+/*
+ * The MTV operator's Subscription (OLM) names the installed CSV, whose
+ * spec.version is the MTV version. Without OLM (upstream Forklift) there
+ * is none: a note, not a failure. Returns the installed CSV name or NULL.
+ * Caller frees.
+ */
+static char *installed_csv(struct flow_session *fs)
+{
+    struct mtv_json *subs = NULL;
+    struct mtv_error err;
+    char *csv = NULL;
+
+    mtv_error_clear(&err);
+    if (list_kind(&subs, fs, "Subscription", fs->cfg->mtv_namespace, NULL,
+                  &err) == 0) {
+        for (const struct mtv_json *it =
+                 mtv_json_first(mtv_json_get(subs, "items"));
+             it != NULL && csv == NULL; it = mtv_json_next(it)) {
+            if (mtv_str_eq(mtv_json_string_or(it, "spec.name", ""),
+                           "mtv-operator")) {
+                csv = mtv_strdup(
+                    mtv_json_string_or(it, "status.installedCSV", NULL));
+            }
+        }
+    }
+    if (csv == NULL) {
+        mtv_log(MTV_LOG_NOTE, "flow",
+                "no mtv-operator Subscription with an installed CSV in '%s'",
+                fs->cfg->mtv_namespace);
+    }
+    mtv_json_free(subs);
+    return csv;
+}
+
+/* The MTV version: the Subscription's installed CSV, else any
+ * mtv-operator CSV (best effort; shown in JUnit and the report). */
 static void read_mtv_version(struct flow_session *fs)
 {
     struct mtv_json *csvs = NULL;
     struct mtv_error err;
+    char *want = installed_csv(fs);
 
     mtv_error_clear(&err);
     if (list_kind(&csvs, fs, "ClusterServiceVersion", fs->cfg->mtv_namespace,
                   NULL, &err) != 0) {
         mtv_log(MTV_LOG_INFO, "flow", "MTV version unknown: %s", err.msg);
+        free(want);
         return;
     }
     for (const struct mtv_json *it =
              mtv_json_first(mtv_json_get(csvs, "items"));
          it != NULL; it = mtv_json_next(it)) {
+        const char *name = mtv_json_string_or(it, "metadata.name", "");
         const char *v = mtv_json_string_or(it, "spec.version", NULL);
-        if (mtv_str_has_prefix(mtv_json_string_or(it, "metadata.name", ""),
-                               "mtv-operator") &&
-            v != NULL && fs->ctx->result->mtv_version == NULL) {
+        bool match = want != NULL ? mtv_str_eq(name, want)
+                                  : mtv_str_has_prefix(name, "mtv-operator");
+        if (match && v != NULL && fs->ctx->result->mtv_version == NULL) {
             fs->ctx->result->mtv_version = mtv_strdup(v);
         }
     }
     mtv_json_free(csvs);
+    free(want);
 }
 
 static int check_mtv_health(struct flow_session *fs, struct mtv_error *err)
