@@ -42,33 +42,38 @@ void mtv_diag_dispose(struct mtv_diag *d)
     mtv_strv_dispose(&d->warnings);
 }
 
-int mtv_diag_error(struct mtv_diag *d, const char *fmt, ...)
+/* Append one formatted line to v (NULL: the line is dropped). */
+static void diag_push(struct mtv_strv *v, const char *fmt, va_list ap)
+    MTV_PRINTF(2, 0);
+
+static void diag_push(struct mtv_strv *v, const char *fmt, va_list ap)
 {
     struct mtv_buf b = MTV_BUF_INIT;
+
+    mtv_buf_vprintf(&b, fmt, ap);
+    if (v != NULL && b.data != NULL) {
+        mtv_strv_push_take(v, mtv_buf_detach(&b));
+    }
+    mtv_buf_dispose(&b);
+}
+
+int mtv_diag_error(struct mtv_diag *d, const char *fmt, ...)
+{
     va_list ap;
 
     va_start(ap, fmt);
-    mtv_buf_vprintf(&b, fmt, ap);
+    diag_push(d != NULL ? &d->errors : NULL, fmt, ap);
     va_end(ap);
-    if (d != NULL && b.data != NULL) {
-        mtv_strv_push_take(&d->errors, mtv_buf_detach(&b));
-    }
-    mtv_buf_dispose(&b);
     return MTV_ECONFIG;
 }
 
 void mtv_diag_warning(struct mtv_diag *d, const char *fmt, ...)
 {
-    struct mtv_buf b = MTV_BUF_INIT;
     va_list ap;
 
     va_start(ap, fmt);
-    mtv_buf_vprintf(&b, fmt, ap);
+    diag_push(d != NULL ? &d->warnings : NULL, fmt, ap);
     va_end(ap);
-    if (d != NULL && b.data != NULL) {
-        mtv_strv_push_take(&d->warnings, mtv_buf_detach(&b));
-    }
-    mtv_buf_dispose(&b);
 }
 
 /* ---------------------------------------------------------------- free */
