@@ -219,6 +219,48 @@ static void record_report(struct mtv_vm_result *vr,
     }
 }
 
+#define FLOW_VM_SETTLE_SECONDS 120
+
+/*
+ * A destination VM whose spec says it runs (runStrategy Always /
+ * RerunOnFailure, or running: true) has settled once it is Running and
+ * ready; any other VM has settled as it is. mtvtest never starts or stops
+ * it: this only waits out the moment between the Plan's Succeeded and the
+ * VMI coming up, as the reference waits for a stable VM state.
+ */
+static int vm_settled(const struct mtv_json *vm, void *payload)
+{
+    const char *rs = mtv_json_string_or(vm, "spec.runStrategy", NULL);
+    bool should_run = false;
+
+    (void)payload;
+    if (vm == NULL) {
+        return 0;
+    }
+    should_run = rs != NULL ? mtv_str_eq(rs, "Always") ||
+                                  mtv_str_eq(rs, "RerunOnFailure")
+                            : mtv_json_bool_or(vm, "spec.running", false);
+    return !should_run ||
+           (mtv_str_eq(mtv_json_string_or(vm, "status.printableStatus", ""),
+                       "Running") &&
+            mtv_json_bool_or(vm, "status.ready", false));
+}
+
+/* Wait (bounded, by watching) for the VM to settle; a timeout is only a
+ * warning: the validators then report what they find. */
+static void wait_settled(struct flow_scenario *st, const char *name)
+{
+    struct mtv_error err;
+
+    mtv_error_clear(&err);
+    if (flow_wait(NULL, st->conn->kube, "VirtualMachine", st->vm_ns, name,
+                  vm_settled, NULL, FLOW_VM_SETTLE_SECONDS, "settle",
+                  &err) != 0) {
+        mtv_log(MTV_LOG_WARN, "flow", "%s: VM '%s/%s' did not settle: %s",
+                st->sc->name, st->vm_ns, name, err.msg);
+    }
+}
+
 static int check_one(struct mtv_step_ctx *ctx, size_t i,
                      const struct mtv_checks_plan *plan, struct mtv_buf *fails,
                      struct mtv_error *err)
@@ -237,6 +279,9 @@ static int check_one(struct mtv_step_ctx *ctx, size_t i,
     memset(&now, 0, sizeof(now));
     memset(&before, 0, sizeof(before));
     rc = rc ? rc : mtv_naming_dns1123(&dname, v->clone_name, 0, err);
+    if (rc == 0) {
+        wait_settled(st, dname);
+    }
     rc = rc ? rc : read_dest(&dest, st, dname, err);
     rc = rc ? rc : src_model_init(&now, after, v->inv_vm);
     rc = rc ? rc : src_model_init(&before, v->before, v->inv_vm);
